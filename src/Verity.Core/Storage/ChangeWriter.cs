@@ -1,0 +1,123 @@
+using System.Threading.Channels;
+
+namespace Verity.Core.Storage;
+
+/// <summary>What became of a submitted change: committed, or refused with the conflict that stopped it.</summary>
+public sealed record ChangeOutcome(bool Committed, ConflictKind? Conflict = null, string? Reason = null);
+
+/// <summary>
+/// Group commit: changes submitted by concurrent requests are committed together in one transaction, so the cost
+/// of a durable commit is shared. A conflicting change never takes its neighbours down: the batch is retried one
+/// change at a time, and a change that still conflicts commits its failure audits instead.
+/// </summary>
+public sealed class ChangeWriter : IAsyncDisposable
+{
+    private const int MaxBatch = 1000;
+    private readonly IDirectoryStore _store;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+
+    public ChangeWriter(IDirectoryStore store)
+    {
+        _store = store;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
+    {
+        var pending = new Pending(change, new TaskCompletionSource<ChangeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(ChangeWriter));
+        }
+        return pending.Done.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p))
+            {
+                batch.Add(p);
+            }
+            await CommitBatchAsync(batch).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitBatchAsync(List<Pending> batch)
+    {
+        try
+        {
+            await _store.CommitAsync([.. batch.Select(p => p.Change)], CancellationToken.None).ConfigureAwait(false);
+            foreach (var p in batch)
+            {
+                p.Done.TrySetResult(new ChangeOutcome(true));
+            }
+            return;
+        }
+        catch (ChangeConflictException) when (batch.Count > 1)
+        {
+            // Fall through: retry one by one so only the conflicting change fails.
+        }
+        catch (ChangeConflictException conflict)
+        {
+            await CommitFailureAsync(batch[0], conflict).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e)
+        {
+            foreach (var p in batch)
+            {
+                p.Done.TrySetException(e);
+            }
+            return;
+        }
+
+        foreach (var p in batch)
+        {
+            try
+            {
+                await _store.CommitAsync([p.Change], CancellationToken.None).ConfigureAwait(false);
+                p.Done.TrySetResult(new ChangeOutcome(true));
+            }
+            catch (ChangeConflictException conflict)
+            {
+                await CommitFailureAsync(p, conflict).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                p.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task CommitFailureAsync(Pending p, ChangeConflictException conflict)
+    {
+        try
+        {
+            // A stale read is retried by the caller, which then writes the one entry that describes the change.
+            var failures = conflict.Kind == ConflictKind.Stale ? [] : p.Change.FailureAudits?.Invoke(conflict.Message) ?? [];
+            if (failures.Count > 0)
+            {
+                var failed = new DirectoryChange { TenantId = p.Change.TenantId, Audits = failures };
+                await _store.CommitAsync([failed], CancellationToken.None).ConfigureAwait(false);
+            }
+            p.Done.TrySetResult(new ChangeOutcome(false, conflict.Kind, conflict.Message));
+        }
+        catch (Exception e)
+        {
+            p.Done.TrySetException(e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private sealed record Pending(DirectoryChange Change, TaskCompletionSource<ChangeOutcome> Done);
+}

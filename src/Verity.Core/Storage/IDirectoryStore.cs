@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using Verity.Core.Model;
+
+namespace Verity.Core.Storage;
+
+public sealed record Tenant(Guid Id, string DisplayName, string DefaultDomain, DateTimeOffset CreatedDateTime);
+
+/// <summary>
+/// A directory object as stored. <see cref="Data"/> is its Graph JSON (what clients see), <see cref="Secrets"/> holds
+/// hashes that are never served. <see cref="LookupKey"/> is unique per tenant and kind (userPrincipalName, appId,
+/// skuId); <see cref="RefId"/> is an indexed reference (a role assignment's principal, a service principal's appId).
+/// </summary>
+public sealed record StoredObject
+{
+    public required Guid TenantId { get; init; }
+    public required string Kind { get; init; }
+    public required string Id { get; init; }
+    public long Version { get; init; }
+    public required JsonObject Data { get; init; }
+    public JsonObject Secrets { get; init; } = [];
+    public string? LookupKey { get; init; }
+    public string? RefId { get; init; }
+}
+
+public abstract record DirectoryOp;
+public sealed record InsertObject(StoredObject Object) : DirectoryOp;
+/// <summary>Replaces the object when its stored version still equals <c>Object.Version</c>; bumps the version.</summary>
+public sealed record UpdateObject(StoredObject Object) : DirectoryOp;
+public sealed record DeleteObject(string Id, long ExpectedVersion) : DirectoryOp;
+public sealed record AddLink(string SourceId, string Relation, string TargetId) : DirectoryOp;
+public sealed record RemoveLink(string SourceId, string Relation, string TargetId) : DirectoryOp;
+
+/// <summary>
+/// One directory change: its row operations and the audit entries that describe it, committed together or not at
+/// all. If the operations conflict (unique key, stale version, missing link), <see cref="FailureAudits"/> are
+/// written instead, so a failed attempt is still on record.
+/// </summary>
+public sealed record DirectoryChange
+{
+    public required Guid TenantId { get; init; }
+    public IReadOnlyList<DirectoryOp> Ops { get; init; } = [];
+    public required IReadOnlyList<DirectoryAudit> Audits { get; init; }
+    public Func<string, IReadOnlyList<DirectoryAudit>>? FailureAudits { get; init; }
+}
+
+public enum ConflictKind
+{
+    /// <summary>A unique key (userPrincipalName, appId, a link) already exists.</summary>
+    Duplicate,
+    /// <summary>The object changed or vanished since it was read; re-read and try again.</summary>
+    Stale,
+}
+
+/// <summary>Thrown by <see cref="IDirectoryStore.CommitAsync"/> when one change of a batch conflicts.</summary>
+public sealed class ChangeConflictException(int index, ConflictKind kind, string reason) : Exception(reason)
+{
+    public int Index { get; } = index;
+    public ConflictKind Kind { get; } = kind;
+}
+
+/// <summary>The directory: tenants, objects and links. Every call is scoped to one tenant.</summary>
+public interface IDirectoryStore
+{
+    /// <summary>Applies the schema files not yet applied. Safe to call from several processes.</summary>
+    Task MigrateAsync(CancellationToken ct);
+
+    Task CreateTenantAsync(Tenant tenant, CancellationToken ct);
+
+    Task<Tenant?> GetTenantAsync(Guid tenantId, CancellationToken ct);
+
+    Task<Tenant?> FindTenantByDomainAsync(string domain, CancellationToken ct);
+
+    Task<bool> AnyTenantAsync(CancellationToken ct);
+
+    Task<StoredObject?> GetObjectAsync(Guid tenantId, string id, CancellationToken ct);
+
+    Task<StoredObject?> FindObjectAsync(Guid tenantId, string kind, string lookupKey, CancellationToken ct);
+
+    /// <summary>Objects of one kind ordered by id, starting after <paramref name="afterId"/>.</summary>
+    Task<IReadOnlyList<StoredObject>> ListObjectsAsync(Guid tenantId, string kind, string? afterId, int top, CancellationToken ct);
+
+    Task<IReadOnlyList<StoredObject>> ListObjectsByRefAsync(Guid tenantId, string kind, string refId, CancellationToken ct);
+
+    Task<IReadOnlyList<string>> ListLinkTargetsAsync(Guid tenantId, string sourceId, string relation, CancellationToken ct);
+
+    Task<bool> LinkExistsAsync(Guid tenantId, string sourceId, string relation, string targetId, CancellationToken ct);
+
+    /// <summary>
+    /// Commits the changes in one transaction, each change's rows together with its audit entries. Throws
+    /// <see cref="ChangeConflictException"/> naming the first change that conflicts; then nothing is committed.
+    /// </summary>
+    Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct);
+
+    /// <summary>A server-wide setting (signing keys); the first writer of a key wins and every caller gets its value.</summary>
+    Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct);
+}

@@ -1,0 +1,18 @@
+namespace Verity.Core.Storage;
+
+/// <summary>
+/// The append-only activity log. Entries are appended and read; nothing is ever updated, and the databases refuse
+/// UPDATE and DELETE on log tables themselves.
+/// </summary>
+public interface ILogStore
+{
+    /// <summary>Appends entries in one transaction, assigning each tenant's next sequence numbers in list order.</summary>
+    /// <returns>The assigned sequence numbers, one per entry, in input order.</returns>
+    Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct);
+
+    /// <summary>Reads one page. Never returns entries of another tenant or log.</summary>
+    Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct);
+
+    /// <summary>Reads one entry by its id, or null when the tenant has no such entry.</summary>
+    Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct);
+}

@@ -1,0 +1,77 @@
+using Verity.Core.Model;
+
+namespace Verity.Core.Storage;
+
+/// <summary>The activity logs Verity keeps. Each has its own gap-free sequence per tenant.</summary>
+public enum LogName
+{
+    DirectoryAudits = 1,
+}
+
+/// <summary>
+/// One log entry ready to append: the exact JSON bytes served to clients plus the promoted, indexed columns that
+/// filters run on. The store assigns <see cref="StoredLogEntry.Seq"/> at commit.
+/// </summary>
+public sealed record LogEntry
+{
+    public required Guid TenantId { get; init; }
+    public LogName Log { get; init; } = LogName.DirectoryAudits;
+    public required string Id { get; init; }
+    public required DateTimeOffset ActivityDateTime { get; init; }
+    public required byte[] Json { get; init; }
+    public required string Category { get; init; }
+    public required string ActivityDisplayName { get; init; }
+    public required string Result { get; init; }
+    public required string LoggedByService { get; init; }
+    public required string OperationType { get; init; }
+    public required string CorrelationId { get; init; }
+    public string? InitiatorUserId { get; init; }
+    public string? InitiatorUserDisplayName { get; init; }
+    public string? InitiatorUserPrincipalName { get; init; }
+    public string? InitiatorAppId { get; init; }
+    public string? InitiatorAppDisplayName { get; init; }
+    public string? InitiatorServicePrincipalId { get; init; }
+    public IReadOnlyList<LogTarget> Targets { get; init; } = [];
+
+    public static LogEntry FromDirectoryAudit(Guid tenantId, DirectoryAudit a) => new()
+    {
+        TenantId = tenantId,
+        Id = a.Id,
+        ActivityDateTime = a.ActivityDateTime,
+        Json = DirectoryAuditJson.ToUtf8(a),
+        Category = a.Category,
+        ActivityDisplayName = a.ActivityDisplayName,
+        Result = DirectoryAuditJson.ResultText(a.Result),
+        LoggedByService = a.LoggedByService,
+        OperationType = a.OperationType,
+        CorrelationId = a.CorrelationId,
+        InitiatorUserId = a.InitiatedBy.User?.Id,
+        InitiatorUserDisplayName = a.InitiatedBy.User?.DisplayName,
+        InitiatorUserPrincipalName = a.InitiatedBy.User?.UserPrincipalName,
+        InitiatorAppId = a.InitiatedBy.App?.AppId,
+        InitiatorAppDisplayName = a.InitiatedBy.App?.DisplayName,
+        InitiatorServicePrincipalId = a.InitiatedBy.App?.ServicePrincipalId,
+        Targets = [.. a.TargetResources.Select(t => new LogTarget(t.Id, t.DisplayName, t.Type, t.UserPrincipalName))],
+    };
+}
+
+public sealed record LogTarget(string? Id, string? DisplayName, string Type, string? UserPrincipalName);
+
+/// <summary>An entry as read back: its commit-order sequence number and the exact bytes that were stored.</summary>
+public sealed record StoredLogEntry(long Seq, string Id, DateTimeOffset ActivityDateTime, byte[] Json);
+
+/// <summary>
+/// The one query shape every backend answers. First cut: newest (or oldest) first by commit order, keyset-paged on
+/// <see cref="StoredLogEntry.Seq"/>.
+/// </summary>
+public sealed record LogQuery
+{
+    public required Guid TenantId { get; init; }
+    public LogName Log { get; init; } = LogName.DirectoryAudits;
+    public required int Top { get; init; }
+    public bool Descending { get; init; } = true;
+    /// <summary>Continue after this sequence number (exclusive), in the query's direction; null for the first page.</summary>
+    public long? AfterSeq { get; init; }
+}
+
+public sealed record LogPage(IReadOnlyList<StoredLogEntry> Entries, bool HasMore);

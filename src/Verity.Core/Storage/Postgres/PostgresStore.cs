@@ -1,0 +1,357 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Verity.Core.Storage.Postgres;
+
+/// <summary>
+/// The production backend. A commit is three round trips whatever the batch size: reserve sequence numbers, send
+/// every row operation and the log rows (as arrays) in one batch, commit.
+/// </summary>
+public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDirectoryStore
+{
+    private const string UniqueViolation = "23505";
+    private const long MigrationLockKey = 0x7665726974790001;
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await ExecAsync(conn, "select pg_advisory_xact_lock(@k)", ct, ("k", MigrationLockKey));
+        await ExecAsync(conn, "create table if not exists schema_migrations (version int primary key, applied_at timestamptz not null default now())", ct);
+        foreach (var (version, sql) in SchemaScripts.For("Postgres"))
+        {
+            await using var check = new NpgsqlCommand("select count(*) from schema_migrations where version = @v", conn);
+            check.Parameters.AddWithValue("v", version);
+            if ((long)(await check.ExecuteScalarAsync(ct))! > 0)
+            {
+                continue;
+            }
+            await ExecAsync(conn, sql, ct);
+            await ExecAsync(conn, "insert into schema_migrations (version) values (@v)", ct, ("v", version));
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task CreateTenantAsync(Tenant tenant, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await ExecAsync(conn, "insert into tenants (id, display_name, default_domain, created_at) values (@id, @name, @domain, @at)", ct,
+            ("id", tenant.Id), ("name", tenant.DisplayName), ("domain", tenant.DefaultDomain), ("at", tenant.CreatedDateTime.UtcDateTime));
+        foreach (var log in Enum.GetValues<LogName>())
+        {
+            await ExecAsync(conn, "insert into log_heads (tenant_id, log, next_seq) values (@t, @l, 1)", ct, ("t", tenant.Id), ("l", (short)log));
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public Task<Tenant?> GetTenantAsync(Guid tenantId, CancellationToken ct) =>
+        ReadTenantAsync("select id, display_name, default_domain, created_at from tenants where id = @v", tenantId, ct);
+
+    public Task<Tenant?> FindTenantByDomainAsync(string domain, CancellationToken ct) =>
+        ReadTenantAsync("select id, display_name, default_domain, created_at from tenants where lower(default_domain) = lower(@v)", domain, ct);
+
+    private async Task<Tenant?> ReadTenantAsync(string sql, object value, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(sql);
+        cmd.Parameters.AddWithValue("v", value);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new Tenant(r.GetGuid(0), r.GetString(1), r.GetString(2), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero))
+            : null;
+    }
+
+    public async Task<bool> AnyTenantAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("select exists (select 1 from tenants)");
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private const string ObjectColumns = "tenant_id, kind, id, version, data, secrets, lookup_key, ref_id";
+
+    public async Task<StoredObject?> GetObjectAsync(Guid tenantId, string id, CancellationToken ct) =>
+        (await ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and id = @id", ct,
+            ("t", tenantId), ("id", id))).FirstOrDefault();
+
+    public async Task<StoredObject?> FindObjectAsync(Guid tenantId, string kind, string lookupKey, CancellationToken ct) =>
+        (await ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and lookup_key = @key", ct,
+            ("t", tenantId), ("k", kind), ("key", lookupKey))).FirstOrDefault();
+
+    public Task<IReadOnlyList<StoredObject>> ListObjectsAsync(Guid tenantId, string kind, string? afterId, int top, CancellationToken ct) =>
+        ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and id > @after order by id collate \"C\" limit @top", ct,
+            ("t", tenantId), ("k", kind), ("after", afterId ?? ""), ("top", top));
+
+    public Task<IReadOnlyList<StoredObject>> ListObjectsByRefAsync(Guid tenantId, string kind, string refId, CancellationToken ct) =>
+        ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and ref_id = @ref order by id", ct,
+            ("t", tenantId), ("k", kind), ("ref", refId));
+
+    private async Task<IReadOnlyList<StoredObject>> ReadObjectsAsync(string sql, CancellationToken ct, params (string, object)[] args)
+    {
+        await using var cmd = Command(sql, args);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredObject>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new StoredObject
+            {
+                TenantId = r.GetGuid(0),
+                Kind = r.GetString(1),
+                Id = r.GetString(2),
+                Version = r.GetInt64(3),
+                Data = JsonNode.Parse(r.GetString(4))!.AsObject(),
+                Secrets = JsonNode.Parse(r.GetString(5))!.AsObject(),
+                LookupKey = r.IsDBNull(6) ? null : r.GetString(6),
+                RefId = r.IsDBNull(7) ? null : r.GetString(7),
+            });
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<string>> ListLinkTargetsAsync(Guid tenantId, string sourceId, string relation, CancellationToken ct)
+    {
+        await using var cmd = Command("select target_id from directory_links where tenant_id = @t and source_id = @s and relation = @r order by target_id",
+            ("t", tenantId), ("s", sourceId), ("r", relation));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<string>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(r.GetString(0));
+        }
+        return list;
+    }
+
+    public async Task<bool> LinkExistsAsync(Guid tenantId, string sourceId, string relation, string targetId, CancellationToken ct)
+    {
+        await using var cmd = Command(
+            "select exists (select 1 from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g)",
+            ("t", tenantId), ("s", sourceId), ("r", relation), ("g", targetId));
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct)
+    {
+        await using var insert = Command("insert into settings (key, value) values (@k, @v) on conflict (key) do nothing", ("k", key), ("v", create()));
+        await insert.ExecuteNonQueryAsync(ct);
+        await using var select = Command("select value from settings where key = @k", ("k", key));
+        return (string)(await select.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct)
+    {
+        var entries = changes.SelectMany(c => c.Audits.Select(a => LogEntry.FromDirectoryAudit(c.TenantId, a))).ToList();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var seqs = await ReserveAsync(conn, entries, ct);
+
+        await using var batch = new NpgsqlBatch(conn);
+        var owners = new List<(int Change, bool ExpectOne)>();
+        for (var i = 0; i < changes.Count; i++)
+        {
+            foreach (var op in changes[i].Ops)
+            {
+                foreach (var (command, expectOne) in Render(changes[i].TenantId, op))
+                {
+                    batch.BatchCommands.Add(command);
+                    owners.Add((i, expectOne));
+                }
+            }
+        }
+        AddLogRows(batch, entries, seqs);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation && e.BatchCommand is { } failed)
+        {
+            var index = batch.BatchCommands.IndexOf(failed);
+            throw new ChangeConflictException(index < owners.Count ? owners[index].Change : 0, ConflictKind.Duplicate,
+                "An object with the same unique key already exists.");
+        }
+        for (var c = 0; c < owners.Count; c++)
+        {
+            if (owners[c].ExpectOne && batch.BatchCommands[c].RecordsAffected != 1)
+            {
+                throw new ChangeConflictException(owners[c].Change, ConflictKind.Stale, "The object was changed or removed by another request.");
+            }
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var seqs = await ReserveAsync(conn, entries, ct);
+        await using var batch = new NpgsqlBatch(conn);
+        AddLogRows(batch, entries, seqs);
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return seqs;
+    }
+
+    private static IEnumerable<(NpgsqlBatchCommand, bool ExpectOne)> Render(Guid t, DirectoryOp op)
+    {
+        switch (op)
+        {
+            case InsertObject(var o):
+                yield return (BatchCommand(
+                    "insert into directory_objects (tenant_id, id, kind, version, lookup_key, ref_id, data, secrets) values (@t, @id, @kind, 1, @key, @ref, @data, @secrets)",
+                    ("t", t), ("id", o.Id), ("kind", o.Kind), ("key", Nullable(o.LookupKey)), ("ref", Nullable(o.RefId)),
+                    ("data", o.Data.ToJsonString()), ("secrets", o.Secrets.ToJsonString())), false);
+                break;
+            case UpdateObject(var o):
+                yield return (BatchCommand(
+                    "update directory_objects set version = version + 1, lookup_key = @key, ref_id = @ref, data = @data, secrets = @secrets where tenant_id = @t and id = @id and version = @v",
+                    ("t", t), ("id", o.Id), ("v", o.Version), ("key", Nullable(o.LookupKey)), ("ref", Nullable(o.RefId)),
+                    ("data", o.Data.ToJsonString()), ("secrets", o.Secrets.ToJsonString())), true);
+                break;
+            case DeleteObject(var id, var version):
+                yield return (BatchCommand("delete from directory_objects where tenant_id = @t and id = @id and version = @v", ("t", t), ("id", id), ("v", version)), true);
+                yield return (BatchCommand("delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)", ("t", t), ("id", id)), false);
+                break;
+            case AddLink(var s, var r, var g):
+                yield return (BatchCommand("insert into directory_links (tenant_id, source_id, relation, target_id) values (@t, @s, @r, @g)",
+                    ("t", t), ("s", s), ("r", r), ("g", g)), false);
+                break;
+            case RemoveLink(var s, var r, var g):
+                yield return (BatchCommand("delete from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g",
+                    ("t", t), ("s", s), ("r", r), ("g", g)), true);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown directory operation.");
+        }
+    }
+
+    /// <summary>Reserves each tenant's next sequence numbers, taking tenants in a fixed order so batches never deadlock.</summary>
+    private static async Task<long[]> ReserveAsync(NpgsqlConnection conn, IReadOnlyList<LogEntry> entries, CancellationToken ct)
+    {
+        var next = new Dictionary<(Guid, LogName), long>();
+        foreach (var group in entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key))
+        {
+            await using var cmd = new NpgsqlCommand("update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l returning next_seq - @n", conn);
+            cmd.Parameters.AddWithValue("n", (long)group.Count());
+            cmd.Parameters.AddWithValue("t", group.Key.TenantId);
+            cmd.Parameters.AddWithValue("l", (short)group.Key.Log);
+            next[group.Key] = (long)(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist."));
+        }
+        var seqs = new long[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            seqs[i] = next[(entries[i].TenantId, entries[i].Log)]++;
+        }
+        return seqs;
+    }
+
+    private static void AddLogRows(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries, long[] seqs)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        var insert = new NpgsqlBatchCommand(
+            "insert into directory_audits (tenant_id, seq, id, activity_at, category, activity, result, service, operation_type, correlation_id, " +
+            "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) " +
+            "select * from unnest(@t, @seq, @id, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
+        var p = insert.Parameters;
+        p.Add(new NpgsqlParameter<Guid[]>("t", [.. entries.Select(e => e.TenantId)]));
+        p.Add(new NpgsqlParameter<long[]>("seq", seqs));
+        p.Add(new NpgsqlParameter<string[]>("id", [.. entries.Select(e => e.Id)]));
+        p.Add(new NpgsqlParameter<DateTime[]>("at", [.. entries.Select(e => e.ActivityDateTime.UtcDateTime)]) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<string[]>("category", [.. entries.Select(e => e.Category)]));
+        p.Add(new NpgsqlParameter<string[]>("activity", [.. entries.Select(e => e.ActivityDisplayName)]));
+        p.Add(new NpgsqlParameter<string[]>("result", [.. entries.Select(e => e.Result)]));
+        p.Add(new NpgsqlParameter<string[]>("service", [.. entries.Select(e => e.LoggedByService)]));
+        p.Add(new NpgsqlParameter<string[]>("op", [.. entries.Select(e => e.OperationType)]));
+        p.Add(new NpgsqlParameter<string[]>("corr", [.. entries.Select(e => e.CorrelationId)]));
+        p.Add(new NpgsqlParameter<string?[]>("uid", [.. entries.Select(e => e.InitiatorUserId)]));
+        p.Add(new NpgsqlParameter<string?[]>("uname", [.. entries.Select(e => e.InitiatorUserDisplayName)]));
+        p.Add(new NpgsqlParameter<string?[]>("upn", [.. entries.Select(e => e.InitiatorUserPrincipalName)]));
+        p.Add(new NpgsqlParameter<string?[]>("appid", [.. entries.Select(e => e.InitiatorAppId)]));
+        p.Add(new NpgsqlParameter<string?[]>("appname", [.. entries.Select(e => e.InitiatorAppDisplayName)]));
+        p.Add(new NpgsqlParameter<string?[]>("spid", [.. entries.Select(e => e.InitiatorServicePrincipalId)]));
+        p.Add(new NpgsqlParameter<byte[][]>("json", [.. entries.Select(e => e.Json)]));
+        batch.BatchCommands.Add(insert);
+
+        var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Seq: seqs[i], Ordinal: (short)o, Target: t))).ToList();
+        if (targets.Count == 0)
+        {
+            return;
+        }
+        var insertTargets = new NpgsqlBatchCommand(
+            "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) " +
+            "select * from unnest(@t, @seq, @ord, @id, @name, @type, @upn)");
+        var q = insertTargets.Parameters;
+        q.Add(new NpgsqlParameter<Guid[]>("t", [.. targets.Select(x => x.TenantId)]));
+        q.Add(new NpgsqlParameter<long[]>("seq", [.. targets.Select(x => x.Seq)]));
+        q.Add(new NpgsqlParameter<short[]>("ord", [.. targets.Select(x => x.Ordinal)]));
+        q.Add(new NpgsqlParameter<string?[]>("id", [.. targets.Select(x => x.Target.Id)]));
+        q.Add(new NpgsqlParameter<string?[]>("name", [.. targets.Select(x => x.Target.DisplayName)]));
+        q.Add(new NpgsqlParameter<string[]>("type", [.. targets.Select(x => x.Target.Type)]));
+        q.Add(new NpgsqlParameter<string?[]>("upn", [.. targets.Select(x => x.Target.UserPrincipalName)]));
+        batch.BatchCommands.Add(insertTargets);
+    }
+
+    public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
+    {
+        var sql = query.Descending
+            ? "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq < @after order by seq desc limit @top"
+            : "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq > @after order by seq limit @top";
+        await using var cmd = Command(sql, ("t", query.TenantId), ("after", query.AfterSeq ?? (query.Descending ? long.MaxValue : 0)), ("top", query.Top + 1));
+        var entries = await ReadEntriesAsync(cmd, ct);
+        var hasMore = entries.Count > query.Top;
+        return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
+    }
+
+    public async Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct)
+    {
+        await using var cmd = Command("select seq, id, activity_at, json from directory_audits where tenant_id = @t and id = @id", ("t", tenantId), ("id", id));
+        return (await ReadEntriesAsync(cmd, ct)).FirstOrDefault();
+    }
+
+    private static async Task<List<StoredLogEntry>> ReadEntriesAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredLogEntry>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new StoredLogEntry(r.GetInt64(0), r.GetString(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero), r.GetFieldValue<byte[]>(3)));
+        }
+        return list;
+    }
+
+    private NpgsqlCommand Command(string sql, params (string Name, object Value)[] args)
+    {
+        var cmd = dataSource.CreateCommand(sql);
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        return cmd;
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object Value)[] args)
+    {
+        var cmd = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.Add(value is DBNull ? new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = value } : new NpgsqlParameter(name, value));
+        }
+        return cmd;
+    }
+
+    private static object Nullable(string? value) => (object?)value ?? DBNull.Value;
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object Value)[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,429 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace Verity.Core.Storage.Sqlite;
+
+/// <summary>
+/// The embedded backend: one SQLite file in WAL mode. Writes go through one connection under a lock (SQLite has one
+/// writer anyway); reads use pooled connections and see committed data only.
+/// </summary>
+public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
+{
+    private const int SqliteConstraint = 19;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+
+    public SqliteStore(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
+        if (builder.DataSource is { Length: > 0 } file && file != ":memory:")
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (dir is not null)
+            {
+                System.IO.Directory.CreateDirectory(dir);
+            }
+        }
+        _connectionString = builder.ToString();
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var conn = new SqliteConnection(_connectionString);
+        await conn.OpenAsync(ct);
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "pragma journal_mode=WAL; pragma synchronous=FULL; pragma busy_timeout=10000;";
+        await cmd.ExecuteNonQueryAsync(ct);
+        return conn;
+    }
+
+    private async Task<SqliteConnection> WriterAsync(CancellationToken ct) => _writer ??= await OpenAsync(ct);
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            var conn = await WriterAsync(ct);
+            await ExecAsync(conn, null, "create table if not exists schema_migrations (version integer primary key, applied_at text not null)", ct);
+            foreach (var (version, sql) in SchemaScripts.For("Sqlite"))
+            {
+                using var tx = conn.BeginTransaction(deferred: false);
+                using var check = Command(conn, tx, "select count(*) from schema_migrations where version = @v", ("@v", version));
+                if ((long)(await check.ExecuteScalarAsync(ct))! > 0)
+                {
+                    continue;
+                }
+                await ExecAsync(conn, tx, sql, ct);
+                using var mark = Command(conn, tx, "insert into schema_migrations (version, applied_at) values (@v, @at)",
+                    ("@v", version), ("@at", "migrated"));
+                await mark.ExecuteNonQueryAsync(ct);
+                tx.Commit();
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task CreateTenantAsync(Tenant tenant, CancellationToken ct)
+    {
+        await WriteAsync(async (conn, tx) =>
+        {
+            using var insert = Command(conn, tx,
+                "insert into tenants (id, display_name, default_domain, created_at) values (@id, @name, @domain, @at)",
+                ("@id", Key(tenant.Id)), ("@name", tenant.DisplayName), ("@domain", tenant.DefaultDomain),
+                ("@at", tenant.CreatedDateTime.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
+            await insert.ExecuteNonQueryAsync(ct);
+            foreach (var log in Enum.GetValues<LogName>())
+            {
+                using var head = Command(conn, tx, "insert into log_heads (tenant_id, log, next_seq) values (@t, @l, 1)",
+                    ("@t", Key(tenant.Id)), ("@l", (int)log));
+                await head.ExecuteNonQueryAsync(ct);
+            }
+        }, ct);
+    }
+
+    public async Task<Tenant?> GetTenantAsync(Guid tenantId, CancellationToken ct) =>
+        await ReadTenantAsync("select id, display_name, default_domain, created_at from tenants where id = @v", Key(tenantId), ct);
+
+    public async Task<Tenant?> FindTenantByDomainAsync(string domain, CancellationToken ct) =>
+        await ReadTenantAsync("select id, display_name, default_domain, created_at from tenants where default_domain = @v", domain, ct);
+
+    private async Task<Tenant?> ReadTenantAsync(string sql, string value, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, sql, ("@v", value));
+        using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new Tenant(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2),
+                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))
+            : null;
+    }
+
+    public async Task<bool> AnyTenantAsync(CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, "select exists (select 1 from tenants)");
+        return (long)(await cmd.ExecuteScalarAsync(ct))! == 1;
+    }
+
+    private const string ObjectColumns = "tenant_id, kind, id, version, data, secrets, lookup_key, ref_id";
+
+    public async Task<StoredObject?> GetObjectAsync(Guid tenantId, string id, CancellationToken ct) =>
+        (await ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and id = @id", ct,
+            ("@t", Key(tenantId)), ("@id", id))).FirstOrDefault();
+
+    public async Task<StoredObject?> FindObjectAsync(Guid tenantId, string kind, string lookupKey, CancellationToken ct) =>
+        (await ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and lookup_key = @key", ct,
+            ("@t", Key(tenantId)), ("@k", kind), ("@key", lookupKey))).FirstOrDefault();
+
+    public Task<IReadOnlyList<StoredObject>> ListObjectsAsync(Guid tenantId, string kind, string? afterId, int top, CancellationToken ct) =>
+        ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and id > @after order by id limit @top", ct,
+            ("@t", Key(tenantId)), ("@k", kind), ("@after", afterId ?? ""), ("@top", top));
+
+    public Task<IReadOnlyList<StoredObject>> ListObjectsByRefAsync(Guid tenantId, string kind, string refId, CancellationToken ct) =>
+        ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and ref_id = @ref order by id", ct,
+            ("@t", Key(tenantId)), ("@k", kind), ("@ref", refId));
+
+    private async Task<IReadOnlyList<StoredObject>> ReadObjectsAsync(string sql, CancellationToken ct, params (string, object)[] args)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, sql, args);
+        using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredObject>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new StoredObject
+            {
+                TenantId = Guid.Parse(r.GetString(0)),
+                Kind = r.GetString(1),
+                Id = r.GetString(2),
+                Version = r.GetInt64(3),
+                Data = JsonNode.Parse(r.GetString(4))!.AsObject(),
+                Secrets = JsonNode.Parse(r.GetString(5))!.AsObject(),
+                LookupKey = r.IsDBNull(6) ? null : r.GetString(6),
+                RefId = r.IsDBNull(7) ? null : r.GetString(7),
+            });
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<string>> ListLinkTargetsAsync(Guid tenantId, string sourceId, string relation, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null,
+            "select target_id from directory_links where tenant_id = @t and source_id = @s and relation = @r order by target_id",
+            ("@t", Key(tenantId)), ("@s", sourceId), ("@r", relation));
+        using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<string>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(r.GetString(0));
+        }
+        return list;
+    }
+
+    public async Task<bool> LinkExistsAsync(Guid tenantId, string sourceId, string relation, string targetId, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null,
+            "select exists (select 1 from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g)",
+            ("@t", Key(tenantId)), ("@s", sourceId), ("@r", relation), ("@g", targetId));
+        return (long)(await cmd.ExecuteScalarAsync(ct))! == 1;
+    }
+
+    public async Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct)
+    {
+        string? value = null;
+        await WriteAsync(async (conn, tx) =>
+        {
+            using var insert = Command(conn, tx, "insert into settings (key, value) values (@k, @v) on conflict (key) do nothing",
+                ("@k", key), ("@v", create()));
+            await insert.ExecuteNonQueryAsync(ct);
+            using var select = Command(conn, tx, "select value from settings where key = @k", ("@k", key));
+            value = (string)(await select.ExecuteScalarAsync(ct))!;
+        }, ct);
+        return value!;
+    }
+
+    public async Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct)
+    {
+        await WriteAsync(async (conn, tx) =>
+        {
+            for (var i = 0; i < changes.Count; i++)
+            {
+                var change = changes[i];
+                foreach (var op in change.Ops)
+                {
+                    await ApplyAsync(conn, tx, i, change.TenantId, op, ct);
+                }
+            }
+            var entries = changes.SelectMany(c => c.Audits.Select(a => LogEntry.FromDirectoryAudit(c.TenantId, a))).ToList();
+            await AppendCoreAsync(conn, tx, entries, ct);
+        }, ct);
+    }
+
+    public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct)
+    {
+        IReadOnlyList<long> seqs = [];
+        await WriteAsync(async (conn, tx) => seqs = await AppendCoreAsync(conn, tx, entries, ct), ct);
+        return seqs;
+    }
+
+    private static async Task ApplyAsync(SqliteConnection conn, SqliteTransaction tx, int index, Guid tenantId, DirectoryOp op, CancellationToken ct)
+    {
+        var t = Key(tenantId);
+        try
+        {
+            switch (op)
+            {
+                case InsertObject(var o):
+                    using (var cmd = Command(conn, tx,
+                        "insert into directory_objects (tenant_id, id, kind, version, lookup_key, ref_id, data, secrets) " +
+                        "values (@t, @id, @kind, 1, @key, @ref, @data, @secrets)",
+                        ("@t", t), ("@id", o.Id), ("@kind", o.Kind), ("@key", (object?)o.LookupKey ?? DBNull.Value),
+                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString())))
+                    {
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+                case UpdateObject(var o):
+                    using (var cmd = Command(conn, tx,
+                        "update directory_objects set version = version + 1, lookup_key = @key, ref_id = @ref, data = @data, secrets = @secrets " +
+                        "where tenant_id = @t and id = @id and version = @v",
+                        ("@t", t), ("@id", o.Id), ("@v", o.Version), ("@key", (object?)o.LookupKey ?? DBNull.Value),
+                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString())))
+                    {
+                        ExpectOne(await cmd.ExecuteNonQueryAsync(ct), index);
+                    }
+                    break;
+                case DeleteObject(var id, var version):
+                    using (var cmd = Command(conn, tx, "delete from directory_objects where tenant_id = @t and id = @id and version = @v",
+                        ("@t", t), ("@id", id), ("@v", version)))
+                    {
+                        ExpectOne(await cmd.ExecuteNonQueryAsync(ct), index);
+                    }
+                    using (var links = Command(conn, tx, "delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)",
+                        ("@t", t), ("@id", id)))
+                    {
+                        await links.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+                case AddLink(var source, var relation, var target):
+                    using (var cmd = Command(conn, tx,
+                        "insert into directory_links (tenant_id, source_id, relation, target_id) values (@t, @s, @r, @g)",
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)))
+                    {
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+                case RemoveLink(var source, var relation, var target):
+                    using (var cmd = Command(conn, tx,
+                        "delete from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g",
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)))
+                    {
+                        ExpectOne(await cmd.ExecuteNonQueryAsync(ct), index);
+                    }
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown directory operation.");
+            }
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
+        {
+            throw new ChangeConflictException(index, ConflictKind.Duplicate, "An object with the same unique key already exists.");
+        }
+    }
+
+    private static void ExpectOne(int affected, int index)
+    {
+        if (affected != 1)
+        {
+            throw new ChangeConflictException(index, ConflictKind.Stale, "The object was changed or removed by another request.");
+        }
+    }
+
+    private static async Task<IReadOnlyList<long>> AppendCoreAsync(SqliteConnection conn, SqliteTransaction tx, IReadOnlyList<LogEntry> entries, CancellationToken ct)
+    {
+        var seqs = new long[entries.Count];
+        var next = new Dictionary<(Guid, LogName), long>();
+        foreach (var group in entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key))
+        {
+            using var reserve = Command(conn, tx,
+                "update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l returning next_seq - @n",
+                ("@n", group.Count()), ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log));
+            var first = await reserve.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist.");
+            next[group.Key] = (long)first;
+        }
+        if (entries.Count == 0)
+        {
+            return seqs;
+        }
+
+        using var insert = Command(conn, tx,
+            "insert into directory_audits (tenant_id, seq, id, activity_at, category, activity, result, service, operation_type, correlation_id, " +
+            "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) values " +
+            "(@t, @seq, @id, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
+        var p = insert.Parameters;
+        using var target = Command(conn, tx,
+            "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) values (@t, @seq, @ord, @id, @name, @type, @upn)");
+        var q = target.Parameters;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            var seq = next[(e.TenantId, e.Log)]++;
+            seqs[i] = seq;
+            p.Clear();
+            p.AddWithValue("@t", Key(e.TenantId));
+            p.AddWithValue("@seq", seq);
+            p.AddWithValue("@id", e.Id);
+            p.AddWithValue("@at", e.ActivityDateTime.UtcTicks);
+            p.AddWithValue("@category", e.Category);
+            p.AddWithValue("@activity", e.ActivityDisplayName);
+            p.AddWithValue("@result", e.Result);
+            p.AddWithValue("@service", e.LoggedByService);
+            p.AddWithValue("@op", e.OperationType);
+            p.AddWithValue("@corr", e.CorrelationId);
+            p.AddWithValue("@uid", (object?)e.InitiatorUserId ?? DBNull.Value);
+            p.AddWithValue("@uname", (object?)e.InitiatorUserDisplayName ?? DBNull.Value);
+            p.AddWithValue("@upn", (object?)e.InitiatorUserPrincipalName ?? DBNull.Value);
+            p.AddWithValue("@appid", (object?)e.InitiatorAppId ?? DBNull.Value);
+            p.AddWithValue("@appname", (object?)e.InitiatorAppDisplayName ?? DBNull.Value);
+            p.AddWithValue("@spid", (object?)e.InitiatorServicePrincipalId ?? DBNull.Value);
+            p.AddWithValue("@json", e.Json);
+            await insert.ExecuteNonQueryAsync(ct);
+            for (var o = 0; o < e.Targets.Count; o++)
+            {
+                var tr = e.Targets[o];
+                q.Clear();
+                q.AddWithValue("@t", Key(e.TenantId));
+                q.AddWithValue("@seq", seq);
+                q.AddWithValue("@ord", o);
+                q.AddWithValue("@id", (object?)tr.Id ?? DBNull.Value);
+                q.AddWithValue("@name", (object?)tr.DisplayName ?? DBNull.Value);
+                q.AddWithValue("@type", tr.Type);
+                q.AddWithValue("@upn", (object?)tr.UserPrincipalName ?? DBNull.Value);
+                await target.ExecuteNonQueryAsync(ct);
+            }
+        }
+        return seqs;
+    }
+
+    public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
+    {
+        var sql = query.Descending
+            ? "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq < @after order by seq desc limit @top"
+            : "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq > @after order by seq limit @top";
+        var after = query.AfterSeq ?? (query.Descending ? long.MaxValue : 0);
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, sql, ("@t", Key(query.TenantId)), ("@after", after), ("@top", query.Top + 1));
+        var entries = await ReadEntriesAsync(cmd, ct);
+        var hasMore = entries.Count > query.Top;
+        return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
+    }
+
+    public async Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, "select seq, id, activity_at, json from directory_audits where tenant_id = @t and id = @id",
+            ("@t", Key(tenantId)), ("@id", id));
+        return (await ReadEntriesAsync(cmd, ct)).FirstOrDefault();
+    }
+
+    private static async Task<List<StoredLogEntry>> ReadEntriesAsync(SqliteCommand cmd, CancellationToken ct)
+    {
+        using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredLogEntry>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new StoredLogEntry(r.GetInt64(0), r.GetString(1), new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero), (byte[])r.GetValue(3)));
+        }
+        return list;
+    }
+
+    private async Task WriteAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            var conn = await WriterAsync(ct);
+            using var tx = conn.BeginTransaction(deferred: false);
+            await work(conn, tx);
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static async Task ExecAsync(SqliteConnection conn, SqliteTransaction? tx, string sql, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, sql);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static SqliteCommand Command(SqliteConnection conn, SqliteTransaction? tx, string sql, params (string Name, object Value)[] args)
+    {
+        var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        return cmd;
+    }
+
+    private static string Key(Guid id) => id.ToString("D");
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writeLock.Dispose();
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using Verity.Core.Query;
+using Verity.Core.Storage;
+using Verity.Server.Auth;
+using Verity.Server.DirectoryObjects;
+using Verity.Server.Graph;
+
+namespace Verity.Server.AuditLogs;
+
+/// <summary>
+/// <c>GET /v1.0/auditLogs/directoryAudits</c> and <c>/{id}</c> in Graph's envelope. Entries are served as the exact
+/// bytes stored at commit. Newest first by commit order; <c>$top</c> 1–1000 (default 100); keyset <c>$skiptoken</c>.
+/// </summary>
+internal static class AuditLogsEndpoints
+{
+    public const int DefaultTop = 100;
+    public const int MaxTop = 1000;
+    private static readonly string[] Supported = ["$top", "$skiptoken", "$orderby"];
+
+    public static void MapAuditLogs(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/auditLogs/directoryAudits", List).Requires(Permission.ReadAuditLogs).WithName("directoryAudits");
+        v1.MapGet("/auditLogs/directoryAudits/{id}", Get).Requires(Permission.ReadAuditLogs);
+    }
+
+    private static async Task List(HttpContext http, ILogStore logs, SkipTokens tokens)
+    {
+        var request = http.Request;
+        foreach (var key in request.Query.Keys.Where(k => !Supported.Contains(k, StringComparer.Ordinal)))
+        {
+            throw GraphException.BadRequest(key.StartsWith('$')
+                ? $"Query option '{key}' is not supported on auditLogs/directoryAudits yet. Supported: {string.Join(", ", Supported)}."
+                : $"Unknown query parameter '{key}'. Supported: {string.Join(", ", Supported)}.", "Request_UnsupportedQuery");
+        }
+        var top = DefaultTop;
+        if (request.Query.TryGetValue("$top", out var topText)
+            && (!int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > MaxTop))
+        {
+            throw GraphException.BadRequest($"Invalid value '{topText}' for $top: use a whole number from 1 to {MaxTop}.");
+        }
+        var descending = request.Query["$orderby"].ToString() switch
+        {
+            "" or "activityDateTime desc" => true,
+            "activityDateTime asc" or "activityDateTime" => false,
+            var other => throw GraphException.BadRequest($"$orderby '{other}' is not supported. Use 'activityDateTime desc' (default) or 'activityDateTime asc'."),
+        };
+        var fingerprint = Fingerprint(http.Audit().TenantId, descending);
+        long? after = null;
+        if (request.Query.TryGetValue("$skiptoken", out var token))
+        {
+            after = tokens.Codec.Decode(token.ToString(), fingerprint)
+                ?? throw GraphException.BadRequest("The $skiptoken is invalid, was altered, or belongs to a different query. Follow @odata.nextLink exactly as returned.");
+        }
+        var page = await logs.QueryAsync(new LogQuery { TenantId = http.Audit().TenantId, Top = top, Descending = descending, AfterSeq = after }, http.RequestAborted);
+        var next = page.HasMore ? DirectoryLists.NextLink(request, tokens.Codec.Encode(page.Entries[^1].Seq, fingerprint)) : null;
+        await GraphResults.WriteRawCollectionAsync(http.Response, $"{GraphResults.MetadataUrl(request)}#auditLogs/directoryAudits", next, page.Entries.Select(e => e.Json));
+    }
+
+    private static async Task Get(HttpContext http, ILogStore logs, string id)
+    {
+        var entry = await logs.GetAsync(http.Audit().TenantId, LogName.DirectoryAudits, id, http.RequestAborted)
+            ?? throw GraphException.NotFound($"Audit entry '{id}' does not exist in this tenant.");
+        http.Response.ContentType = "application/json; charset=utf-8";
+        var prefix = Encoding.UTF8.GetBytes($"{{\"@odata.context\":\"{GraphResults.MetadataUrl(http.Request)}#auditLogs/directoryAudits/$entity\",");
+        await http.Response.Body.WriteAsync(prefix, http.RequestAborted);
+        await http.Response.Body.WriteAsync(entry.Json.AsMemory(1), http.RequestAborted);
+    }
+
+    /// <summary>What a skiptoken is bound to: the tenant and every option that shapes the result.</summary>
+    private static string Fingerprint(Guid tenantId, bool descending) => $"directoryAudits|{tenantId}|{(descending ? "desc" : "asc")}";
+}
+
+/// <summary>The skiptoken codec with the server's persistent key, loaded at start.</summary>
+internal sealed class SkipTokens(IDirectoryStore store)
+{
+    private SkipTokenCodec? _codec;
+
+    public SkipTokenCodec Codec => _codec ?? throw new InvalidOperationException("SkipTokens.LoadAsync has not run.");
+
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        var key = await store.GetOrAddSettingAsync("skiptoken-key-v1", static () => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), ct);
+        _codec = new SkipTokenCodec(Convert.FromBase64String(key));
+    }
+}

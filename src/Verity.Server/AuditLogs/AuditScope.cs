@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using Verity.Core.Model;
+using Verity.Server.Auth;
+
+namespace Verity.Server.AuditLogs;
+
+/// <summary>
+/// Everything an audit entry needs from the request that caused it: the initiator, the correlation id (the
+/// client's <c>client-request-id</c>, else a new one), the User-Agent and the clock.
+/// </summary>
+internal sealed class AuditScope(Caller caller, string? clientRequestId, string? userAgent, TimeProvider time)
+{
+    public Caller Caller { get; } = caller;
+    public Guid TenantId => Caller.TenantId;
+    public string CorrelationId { get; } = IsUsable(clientRequestId) ? clientRequestId! : Guid.NewGuid().ToString();
+
+    /// <summary>The target named in a failure entry when the request is refused; set by handlers once they know it.</summary>
+    public TargetResource? Target { get; set; }
+
+    public DateTimeOffset Now()
+    {
+        // Microsecond precision: what PostgreSQL's timestamptz keeps, so the promoted column and the JSON agree.
+        var now = time.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+    }
+
+    public DirectoryAudit Entry(Activity activity, IReadOnlyList<TargetResource> targets, AuditResult result = AuditResult.Success, string reason = "") => new()
+    {
+        Id = $"Directory_{CorrelationId}_{RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 5)}_{RandomNumberGenerator.GetInt32(100_000_000, int.MaxValue)}",
+        Category = activity.Category,
+        CorrelationId = CorrelationId,
+        Result = result,
+        ResultReason = reason,
+        ActivityDisplayName = activity.DisplayName,
+        ActivityDateTime = Now(),
+        LoggedByService = activity.Service,
+        OperationType = activity.OperationType,
+        InitiatedBy = Caller.ToInitiator(),
+        TargetResources = targets,
+        AdditionalDetails = userAgent is { Length: > 0 } ua ? [new KeyValue("User-Agent", ua.Length > 512 ? ua[..512] : ua)] : [],
+    };
+
+    private static bool IsUsable(string? id) => id is { Length: > 0 and <= 128 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}

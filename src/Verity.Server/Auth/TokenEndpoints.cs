@@ -1,0 +1,302 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+using Verity.Core.Storage;
+using Verity.Server.DirectoryObjects;
+using Verity.Server.Graph;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace Verity.Server.Auth;
+
+/// <summary>
+/// A real OAuth 2.0 / OpenID Connect server (OpenIddict) at Entra's per-tenant addresses:
+/// <c>/{tenant}/oauth2/v2.0/token</c>, <c>/{tenant}/v2.0/.well-known/openid-configuration</c> and
+/// <c>/{tenant}/discovery/v2.0/keys</c>; tenant is a GUID or the tenant's domain. Access tokens are JWTs with Entra's
+/// claims (tid, oid, wids, roles, idtyp) validated on every Graph call.
+/// </summary>
+internal static partial class TokenEndpoints
+{
+    /// <summary>The built-in public client for the password grant (CLI, scripts, tests).</summary>
+    public const string PublicClientId = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+    /// <summary>Microsoft Graph's resource id: the audience of every access token, as in Entra.</summary>
+    public const string GraphResource = "00000003-0000-0000-c000-000000000000";
+
+    private const string SegmentKey = "verity.tenant-segment";
+    private const string TenantKey = "verity.tenant-id";
+    private const string SubjectKey = "verity.token-subject";
+
+    [GeneratedRegex(@"^/([^/]+)/(oauth2/v2\.0/token|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)$")]
+    private static partial Regex TenantPath();
+
+    public static IServiceCollection AddVerityTokens(this IServiceCollection services)
+    {
+        services.AddSingleton<KeyRing>();
+        services.AddOpenIddict().AddServer(o =>
+        {
+            o.SetTokenEndpointUris("oauth2/v2.0/token")
+             .SetConfigurationEndpointUris("v2.0/.well-known/openid-configuration")
+             .SetJsonWebKeySetEndpointUris("discovery/v2.0/keys");
+            o.AllowClientCredentialsFlow().AllowPasswordFlow();
+            o.EnableDegradedMode();
+            o.DisableScopeValidation();
+            o.DisableAccessTokenEncryption();
+            o.SetAccessTokenLifetime(TimeSpan.FromHours(1));
+            o.UseAspNetCore().EnableTokenEndpointPassthrough().DisableTransportSecurityRequirement();
+            o.AddEventHandler<ProcessRequestContext>(b => b.UseInlineHandler(MatchTenantPath)
+                .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddEventHandler<ProcessRequestContext>(b => b.UseInlineHandler(ResolveTenantAsync)
+                .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order + 1).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddEventHandler<ValidateTokenRequestContext>(b => b.UseInlineHandler(TokenRequests.ValidateAsync).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
+                .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
+        });
+        services.AddOptions<OpenIddictServerOptions>().Configure<KeyRing>((o, keys) =>
+        {
+            o.SigningCredentials.Add(new SigningCredentials(keys.SigningKey, SecurityAlgorithms.RsaSha256));
+            o.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRing>((o, keys) =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                IssuerSigningKeyResolver = (_, _, _, _) => [keys.SigningKey],
+                ValidAudiences = [GraphResource, "https://graph.microsoft.com"],
+                IssuerValidator = ValidateIssuer,
+                ClockSkew = TimeSpan.FromMinutes(2),
+                NameClaimType = "name",
+            };
+            o.Events = new JwtBearerEvents
+            {
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    var message = context.AuthenticateFailure is null
+                        ? "Access token is empty. Send Authorization: Bearer <token> from /{tenant}/oauth2/v2.0/token."
+                        : $"Access token validation failure: {Describe(context.AuthenticateFailure)}";
+                    context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                    await GraphErrorHandler.WriteAsync(context.HttpContext, 401, "InvalidAuthenticationToken", message);
+                },
+            };
+        });
+        services.AddAuthorization();
+        return services;
+    }
+
+    private static string Describe(Exception failure) => failure switch
+    {
+        SecurityTokenExpiredException => "the token has expired.",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the signature is invalid.",
+        SecurityTokenInvalidAudienceException => "invalid audience.",
+        SecurityTokenInvalidIssuerException => "invalid issuer.",
+        _ => "the token is malformed or was not issued by this server.",
+    };
+
+    /// <summary>The issuer must be <c>…/{tid}/v2.0</c> for the token's own tenant; the host is whatever the client used.</summary>
+    private static string ValidateIssuer(string issuer, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var tid = (token as JsonWebToken)?.TryGetPayloadValue<string>("tid", out var t) == true ? t : null;
+        if (tid is null || !Uri.TryCreate(issuer, UriKind.Absolute, out var uri) || uri.AbsolutePath.TrimEnd('/') != $"/{tid}/v2.0")
+        {
+            throw new SecurityTokenInvalidIssuerException("The issuer does not match the token's tenant.");
+        }
+        return issuer;
+    }
+
+    private static ValueTask MatchTenantPath(ProcessRequestContext context)
+    {
+        var request = context.Transaction.GetHttpRequest()!;
+        var match = TenantPath().Match(request.Path.Value ?? "");
+        if (match.Success)
+        {
+            context.Transaction.Properties[SegmentKey] = match.Groups[1].Value;
+            context.BaseUri = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/{match.Groups[1].Value}/");
+        }
+        return default;
+    }
+
+    private static async ValueTask ResolveTenantAsync(ProcessRequestContext context)
+    {
+        if (context.EndpointType == OpenIddictServerEndpointType.Unknown || !context.Transaction.Properties.TryGetValue(SegmentKey, out var segment))
+        {
+            return;
+        }
+        var http = context.Transaction.GetHttpRequest()!.HttpContext;
+        var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
+        var text = (string)segment!;
+        var tenant = Guid.TryParse(text, out var id)
+            ? await store.GetTenantAsync(id, http.RequestAborted)
+            : await store.FindTenantByDomainAsync(text, http.RequestAborted);
+        if (tenant is null)
+        {
+            context.Reject(Errors.InvalidRequest, $"AADSTS90002: Tenant '{text}' not found. Check the tenant id or domain in the URL.");
+            return;
+        }
+        context.Transaction.Properties[TenantKey] = tenant.Id;
+        http.Items[TenantKey] = tenant.Id;
+        context.BaseUri = new Uri(new Uri(context.BaseUri!, "/"), $"{http.Request.PathBase}/{tenant.Id}/v2.0".TrimStart('/'));
+    }
+
+    private static ValueTask AdvertiseTenantEndpoints(HandleConfigurationRequestContext context)
+    {
+        var request = context.Transaction.GetHttpRequest()!;
+        var tid = (Guid)context.Transaction.Properties[TenantKey]!;
+        var root = $"{request.Scheme}://{request.Host}{request.PathBase}/{tid}";
+        context.TokenEndpoint = new Uri($"{root}/oauth2/v2.0/token");
+        context.JsonWebKeySetEndpoint = new Uri($"{root}/discovery/v2.0/keys");
+        // MSAL clients expect an authorization endpoint in the discovery document; the code flow arrives with the admin center.
+        context.AuthorizationEndpoint = new Uri($"{root}/oauth2/v2.0/authorize");
+        context.Metadata["tenant_region_scope"] = "NA";
+        context.Metadata["cloud_instance_name"] = "microsoftonline.com";
+        return default;
+    }
+
+    public static void MapVerityTokens(this WebApplication app)
+    {
+        app.MapPost("/{tenant}/oauth2/v2.0/token", IssueToken);
+        app.MapGet("/common/userrealm/{upn}", UserRealm);
+    }
+
+    /// <summary>Passthrough token endpoint: the request was validated by <see cref="TokenRequests"/>; sign in its subject.</summary>
+    private static IResult IssueToken(HttpContext http)
+    {
+        if (http.Items[SubjectKey] is not TokenSubject subject)
+        {
+            return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.UnsupportedGrantType,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Use client_credentials or password.",
+            }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        }
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, "name", "roles");
+        identity.SetClaim(Claims.Subject, subject.ObjectId).SetClaim("oid", subject.ObjectId).SetClaim("tid", subject.TenantId.ToString())
+            .SetClaim("idtyp", subject.IsApp ? "app" : "user").SetClaim("appid", subject.AppId).SetClaim("azp", subject.AppId)
+            .SetClaim("ver", "2.0");
+        if (subject.IsApp)
+        {
+            identity.SetClaim("app_displayname", subject.DisplayName);
+            identity.SetClaims("roles", [.. subject.AppRoles]);
+        }
+        else
+        {
+            identity.SetClaim("name", subject.DisplayName).SetClaim("upn", subject.UserPrincipalName).SetClaim("preferred_username", subject.UserPrincipalName);
+        }
+        identity.SetClaims("wids", [.. subject.RoleIds]);
+        var principal = new ClaimsPrincipal(identity);
+        principal.SetResources(GraphResource);
+        principal.SetScopes(http.GetOpenIddictServerRequest()?.GetScopes() ?? []);
+        principal.SetDestinations(static _ => [Destinations.AccessToken]);
+        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>MSAL.NET's password flow asks this before the token endpoint; every Verity account is a managed one.</summary>
+    private static IResult UserRealm(string upn) => Results.Json(new
+    {
+        ver = "1.0",
+        account_type = "Managed",
+        domain_name = upn.Contains('@', StringComparison.Ordinal) ? upn[(upn.IndexOf('@', StringComparison.Ordinal) + 1)..] : upn,
+        cloud_instance_name = "microsoftonline.com",
+        cloud_audience_urn = "urn:federation:MicrosoftOnline",
+    });
+
+    internal static void SetSubject(HttpContext http, TokenSubject subject) => http.Items[SubjectKey] = subject;
+
+    internal static Guid TenantOf(OpenIddictServerTransaction transaction) => (Guid)transaction.Properties[TenantKey]!;
+}
+
+internal sealed record TokenSubject(Guid TenantId, string ObjectId, bool IsApp, string? DisplayName, string? UserPrincipalName, string AppId,
+    IReadOnlyList<string> RoleIds, IReadOnlyList<string> AppRoles);
+
+/// <summary>Checks a token request against the directory, with Entra's AADSTS errors.</summary>
+internal static class TokenRequests
+{
+    public static async ValueTask ValidateAsync(ValidateTokenRequestContext context)
+    {
+        var http = context.Transaction.GetHttpRequest()!.HttpContext;
+        var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
+        var tenantId = TokenEndpoints.TenantOf(context.Transaction);
+        var ct = http.RequestAborted;
+        var request = context.Request;
+        if (string.IsNullOrEmpty(request.ClientId))
+        {
+            context.Reject(Errors.InvalidRequest, "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
+            return;
+        }
+        var clientId = request.ClientId.ToLowerInvariant();
+        var app = await store.FindObjectAsync(tenantId, Schemas.Application.Kind, clientId, ct);
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            if (app is null)
+            {
+                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
+                return;
+            }
+            var passwords = app.Secrets["passwords"]?.AsObject() ?? [];
+            var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            var valid = request.ClientSecret is { Length: > 0 } secret && passwords.Any(p =>
+                Secrets.VerifyClientSecret(secret, (string)p.Value!["hash"]!)
+                && DateTimeOffset.Parse((string)p.Value!["end"]!, System.Globalization.CultureInfo.InvariantCulture) > now);
+            if (!valid)
+            {
+                context.Reject(Errors.InvalidClient, $"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is the client secret value, not the client secret ID, for a secret added to app '{request.ClientId}'.");
+                return;
+            }
+            var sp = await store.FindObjectAsync(tenantId, Schemas.ServicePrincipal.Kind, clientId, ct);
+            if (sp is null)
+            {
+                context.Reject(Errors.UnauthorizedClient, $"AADSTS7000229: The client application {request.ClientId} is missing service principal in the tenant {tenantId}.");
+                return;
+            }
+            if ((bool?)sp.Data["accountEnabled"] == false)
+            {
+                context.Reject(Errors.UnauthorizedClient, $"AADSTS7000112: Application '{request.ClientId}' is disabled.");
+                return;
+            }
+            var roles = await RolesOfAsync(store, tenantId, sp.Id, ct);
+            TokenEndpoints.SetSubject(http, new TokenSubject(tenantId, sp.Id, true, (string?)sp.Data["displayName"], null, clientId, roles,
+                [.. roles.SelectMany(r => DirectoryRoles.Find(r)?.AppPermissions ?? []).Distinct()]));
+            return;
+        }
+
+        if (request.IsPasswordGrantType())
+        {
+            if (app is null && clientId != TokenEndpoints.PublicClientId)
+            {
+                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
+                return;
+            }
+            var user = string.IsNullOrEmpty(request.Username) ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, request.Username.ToLowerInvariant(), ct);
+            if (user is null || request.Password is null || !Secrets.VerifyPassword(request.Password, (string?)user.Secrets["passwordHash"]))
+            {
+                context.Reject(Errors.InvalidGrant, "AADSTS50126: Error validating credentials due to invalid username or password.");
+                return;
+            }
+            if ((bool?)user.Data["accountEnabled"] == false)
+            {
+                context.Reject(Errors.InvalidGrant, "AADSTS50057: The user account is disabled.");
+                return;
+            }
+            var roles = await RolesOfAsync(store, tenantId, user.Id, ct);
+            TokenEndpoints.SetSubject(http, new TokenSubject(tenantId, user.Id, false, (string?)user.Data["displayName"], (string?)user.Data["userPrincipalName"],
+                clientId, [DirectoryRoles.DefaultUserRoleId, .. roles], []));
+            return;
+        }
+
+        context.Reject(Errors.UnsupportedGrantType, "AADSTS70003: The grant type is not supported here. Use client_credentials or password.");
+    }
+
+    private static async Task<List<string>> RolesOfAsync(IDirectoryStore store, Guid tenantId, string principalId, CancellationToken ct) =>
+        [.. (await store.ListObjectsByRefAsync(tenantId, Schemas.RoleAssignment.Kind, principalId, ct)).Select(a => (string)a.Data["roleDefinitionId"]!)];
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Verity.Core.Model;
+using Verity.Core.Storage;
+using Verity.Server.AuditLogs;
+using Verity.Server.Graph;
+
+namespace Verity.Server.DirectoryObjects;
+
+/// <summary>Thrown when an optimistic update lost a race; the operation re-reads and tries again.</summary>
+internal sealed class StaleObjectException : Exception;
+
+/// <summary>The shared mechanics of every directory endpoint: lookups, change diffs and committing with audit.</summary>
+internal static class DirectoryKit
+{
+    public static async Task<StoredObject> GetOr404Async(this IDirectoryStore store, Guid tenantId, ObjectSchema schema, string id, CancellationToken ct)
+    {
+        var found = schema == Schemas.User && id.Contains('@', StringComparison.Ordinal)
+            ? await store.FindObjectAsync(tenantId, schema.Kind, id.ToLowerInvariant(), ct)
+            : await store.GetObjectAsync(tenantId, id, ct);
+        return found is not null && found.Kind == schema.Kind
+            ? found
+            : throw GraphException.NotFound($"Resource '{id}' does not exist or one of its queried reference-property objects are not present.");
+    }
+
+    /// <summary>
+    /// Commits row operations and their audit entries as one change. A unique-key clash writes <paramref name="failures"/>
+    /// instead and becomes the given error; a stale read throws <see cref="StaleObjectException"/> for a retry.
+    /// </summary>
+    public static async Task CommitAsync(this ChangeWriter writer, AuditScope scope, IReadOnlyList<DirectoryOp> ops, IReadOnlyList<DirectoryAudit> audits,
+        Func<string, IReadOnlyList<DirectoryAudit>> failures, Func<GraphException> onDuplicate)
+    {
+        var outcome = await writer.SubmitAsync(new DirectoryChange { TenantId = scope.TenantId, Ops = ops, Audits = audits, FailureAudits = failures });
+        if (outcome.Committed)
+        {
+            return;
+        }
+        if (outcome.Conflict == ConflictKind.Stale)
+        {
+            throw new StaleObjectException();
+        }
+        var error = onDuplicate();
+        throw new GraphException(error.Status, error.Code, error.Message) { Audited = true };
+    }
+
+    /// <summary>Runs a read-modify-write, again on a lost race; after three losses the client gets a 409 to retry.</summary>
+    public static async Task<T> RetryOnStaleAsync<T>(Func<Task<T>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation();
+            }
+            catch (StaleObjectException) when (attempt < 3)
+            {
+            }
+            catch (StaleObjectException)
+            {
+                throw new GraphException(409, "Request_Conflict", "The object was changed by another request at the same time. Retry the request.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Old and new values of every property named in <paramref name="names"/> that differs, in Entra's encoding (a JSON
+    /// array of the value, <c>[]</c> for none), plus the "Included Updated Properties" summary row.
+    /// </summary>
+    public static List<ModifiedProperty> Diff(JsonObject? before, JsonObject after, IEnumerable<string> names)
+    {
+        var changes = new List<ModifiedProperty>();
+        foreach (var name in names)
+        {
+            var old = before?[name];
+            var now = after[name];
+            if (before is not null && JsonNode.DeepEquals(old, now))
+            {
+                continue;
+            }
+            changes.Add(new ModifiedProperty(Pascal(name), Encode(old), Encode(now)));
+        }
+        if (changes.Count > 0)
+        {
+            changes.Add(Summary(changes.Select(c => c.DisplayName)));
+        }
+        return changes;
+    }
+
+    public static ModifiedProperty Summary(IEnumerable<string> names) =>
+        new("Included Updated Properties", null, JsonSerializer.Serialize(string.Join(", ", names)));
+
+    public static string Encode(JsonNode? value) => value switch
+    {
+        null => "[]",
+        JsonArray array => array.ToJsonString(),
+        _ => $"[{value.ToJsonString()}]",
+    };
+
+    /// <summary>A JSON string literal of the value, Entra's newer scalar encoding (<c>"\"Member\""</c>).</summary>
+    public static string Quote(string? value) => value is null ? "null" : JsonSerializer.Serialize(value);
+
+    public static string Pascal(string name) => string.Concat(char.ToUpperInvariant(name[0]).ToString(), name[1..]);
+
+    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static TargetResource Target(ObjectSchema schema, StoredObject o, IReadOnlyList<ModifiedProperty>? changes = null) => Target(schema, o.Id, o.Data, changes);
+
+    public static TargetResource Target(ObjectSchema schema, string? id, JsonObject data, IReadOnlyList<ModifiedProperty>? changes = null) => new()
+    {
+        Id = id,
+        DisplayName = (string?)data["displayName"],
+        Type = schema.TargetType,
+        UserPrincipalName = schema == Schemas.User ? (string?)data["userPrincipalName"] : null,
+        GroupType = schema == Schemas.Group ? GroupType(data) : null,
+        ModifiedProperties = changes ?? [],
+    };
+
+    private static string GroupType(JsonObject data) =>
+        data["groupTypes"] is JsonArray types && types.Any(t => (string?)t == "Unified") ? "unifiedGroups" : "azureAD";
+
+    /// <summary>Copies the writable, stored properties of a request body onto a resource.</summary>
+    public static void Apply(ObjectSchema schema, JsonObject body, JsonObject target)
+    {
+        foreach (var (name, value) in body)
+        {
+            if (schema.Find(name) is { } prop && !prop.Flags.HasFlag(PropFlags.WriteOnly))
+            {
+                target[name] = value?.DeepClone();
+            }
+        }
+    }
+
+    public static IEnumerable<string> StoredNames(ObjectSchema schema, JsonObject body) =>
+        body.Select(p => p.Key).Where(n => schema.Find(n) is { } p && !p.Flags.HasFlag(PropFlags.WriteOnly));
+
+    /// <summary>Parses an opaque directory <c>$skiptoken</c> (the last id of the previous page).</summary>
+    public static string? DecodeSkipToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/').PadRight((token.Length + 3) / 4 * 4, '=')));
+        }
+        catch (FormatException)
+        {
+            throw GraphException.BadRequest("The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.");
+        }
+    }
+
+    public static string EncodeSkipToken(string lastId) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(lastId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Verity.Server.Graph;
+
+/// <summary>Graph response envelopes: <c>@odata.context</c> first, then the resource or <c>value</c>.</summary>
+internal static class GraphResults
+{
+    public static string MetadataUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/v1.0/$metadata";
+
+    public static IResult Entity(HttpRequest request, string contextFragment, JsonObject resource, int status = 200)
+    {
+        var body = new JsonObject { ["@odata.context"] = $"{MetadataUrl(request)}#{contextFragment}/$entity" };
+        foreach (var (key, value) in resource)
+        {
+            body[key] = value?.DeepClone();
+        }
+        return Results.Json(body, statusCode: status);
+    }
+
+    public static IResult Collection(HttpRequest request, string contextFragment, IEnumerable<JsonObject> items, string? nextLink = null)
+    {
+        var body = new JsonObject { ["@odata.context"] = $"{MetadataUrl(request)}#{contextFragment}" };
+        if (nextLink is not null)
+        {
+            body["@odata.nextLink"] = nextLink;
+        }
+        body["value"] = new JsonArray([.. items.Select(i => (JsonNode)i.DeepClone())]);
+        return Results.Json(body);
+    }
+
+    /// <summary>Writes a collection whose items are stored UTF-8 JSON, copied byte for byte.</summary>
+    public static async Task WriteRawCollectionAsync(HttpResponse response, string context, string? nextLink, IEnumerable<byte[]> items)
+    {
+        response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(response.Body);
+        w.WriteStartObject();
+        w.WriteString("@odata.context", context);
+        if (nextLink is not null)
+        {
+            w.WriteString("@odata.nextLink", nextLink);
+        }
+        w.WriteStartArray("value");
+        foreach (var item in items)
+        {
+            w.WriteRawValue(item, skipInputValidation: true);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await w.FlushAsync(response.HttpContext.RequestAborted);
+    }
+}

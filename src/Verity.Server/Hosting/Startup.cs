@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Verity.Server.Hosting;
+
+/// <summary>Prepares the store before the first request and tells the operator where to go.</summary>
+internal static class Startup
+{
+    public static WebApplicationBuilder AddVerityHosting(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section)
+            .Validate(o => o.AdminUserPrincipalName.Count(c => c == '@') == 1, "Verity:Bootstrap:AdminUserPrincipalName must look like name@domain.")
+            .Validate(o => string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrEmpty(o.ClientId), "Verity:Bootstrap:ClientSecret needs Verity:Bootstrap:ClientId.")
+            .Validate(o => string.IsNullOrEmpty(o.ClientId) || Guid.TryParse(o.ClientId, out _), "Verity:Bootstrap:ClientId must be a GUID.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Bootstrap>();
+        return builder;
+    }
+
+    /// <summary>Applies the schema, loads keys and creates the first tenant; prints the URL and, once, the credentials.</summary>
+    public static async Task InitializeVerityAsync(this WebApplication app)
+    {
+        var result = await app.Services.GetRequiredService<Bootstrap>().RunAsync(app.Lifetime.ApplicationStopping);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var url = addresses.FirstOrDefault(a => a.StartsWith("https", StringComparison.Ordinal)) ?? addresses.FirstOrDefault() ?? "";
+            var o = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BootstrapOptions>>().Value;
+            Console.WriteLine();
+            Console.WriteLine($"Verity is running. Open {url}/ in a browser (self-signed certificate: data/https.pem).");
+            if (result.Created)
+            {
+                Console.WriteLine($"  Tenant:   {result.TenantId}");
+                Console.WriteLine($"  Admin:    {result.AdminUserPrincipalName}");
+                Console.WriteLine(result.GeneratedPassword is { } password
+                    ? $"  Password: {password}   (shown once; set Verity:Bootstrap:AdminPassword to choose it)"
+                    : "  Password: the configured Verity:Bootstrap:AdminPassword");
+                if (!string.IsNullOrEmpty(o.ClientId))
+                {
+                    Console.WriteLine($"  App:      client_id {o.ClientId} (Global Administrator){(string.IsNullOrEmpty(o.ClientSecret) ? "" : " with the configured secret")}");
+                }
+            }
+            else
+            {
+                Console.WriteLine($"  Sign in as {o.AdminUserPrincipalName} with the password printed on first start.");
+            }
+            Console.WriteLine();
+        });
+    }
+}

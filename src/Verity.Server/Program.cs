@@ -1,0 +1,33 @@
+using Verity.Server.Auth;
+using Verity.Server.Graph;
+using Verity.Server.Hosting;
+
+// `--demo` is a switch, which ASP.NET Core's command-line configuration cannot read: turn it into the setting.
+var demo = args.Contains("--demo");
+var builder = WebApplication.CreateBuilder([.. args.Where(a => a != "--demo")]);
+if (demo)
+{
+    builder.Configuration["Verity:Bootstrap:Demo"] = "true";
+}
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    builder.WebHost.UseUrls("https://127.0.0.1:5443", "http://127.0.0.1:5080");
+}
+
+builder.AddVerityStorage();
+builder.AddVerityHttps();
+builder.AddVerityHosting();
+builder.Services.AddGraphErrors();
+builder.Services.AddVerityTokens();
+builder.Services.AddGraphApi();
+
+var app = builder.Build();
+app.UseGraphErrors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapLandingPage();
+app.MapVerityTokens();
+app.MapGraphApi();
+
+await app.InitializeVerityAsync();
+await app.RunAsync();
