@@ -54,6 +54,7 @@ public enum ConflictKind
 /// <summary>Thrown by <see cref="IDirectoryStore.CommitAsync"/> when one change of a batch conflicts.</summary>
 public sealed class ChangeConflictException(int index, ConflictKind kind, string reason) : Exception(reason)
 {
+    /// <summary>The position of the conflicting change in the batch, or -1 when the backend cannot tell.</summary>
     public int Index { get; } = index;
     public ConflictKind Kind { get; } = kind;
 }
@@ -87,7 +88,7 @@ public interface IDirectoryStore
 
     /// <summary>
     /// Commits the changes in one transaction, each change's rows together with its audit entries. Throws
-    /// <see cref="ChangeConflictException"/> naming the first change that conflicts; then nothing is committed.
+    /// <see cref="ChangeConflictException"/> when a change conflicts; then nothing at all is committed.
     /// </summary>
     Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct);
 

@@ -14,6 +14,7 @@ internal static class Startup
             .Validate(o => string.IsNullOrEmpty(o.ClientId) || Guid.TryParse(o.ClientId, out _), "Verity:Bootstrap:ClientId must be a GUID.")
             .ValidateOnStart();
         builder.Services.AddSingleton<Bootstrap>();
+        builder.Services.AddSingleton<TenantProvisioner>();
         return builder;
     }
 

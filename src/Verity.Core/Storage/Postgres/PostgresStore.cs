@@ -162,11 +162,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
         {
             await batch.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException e) when (e.SqlState == UniqueViolation && e.BatchCommand is { } failed)
+        catch (PostgresException e) when (e.SqlState == UniqueViolation)
         {
-            var index = batch.BatchCommands.IndexOf(failed);
-            throw new ChangeConflictException(index < owners.Count ? owners[index].Change : 0, ConflictKind.Duplicate,
-                "An object with the same unique key already exists.");
+            // Npgsql names the failed statement only when IncludeFailedStatement is on (it may carry secrets), so the
+            // change is known only when there is one.
+            throw new ChangeConflictException(changes.Count == 1 ? 0 : -1, ConflictKind.Duplicate, "An object with the same unique key already exists.");
         }
         for (var c = 0; c < owners.Count; c++)
         {
