@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace Verity.Server.Hosting;
 
@@ -22,17 +24,17 @@ internal static class Https
 {
     public static WebApplicationBuilder AddVerityHttps(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(HttpsOptions.Section).Get<HttpsOptions>() ?? new HttpsOptions();
-        var certificate = Load(options);
-        builder.WebHost.ConfigureKestrel(k =>
+        builder.Services.AddOptions<HttpsOptions>().BindConfiguration(HttpsOptions.Section);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<HttpsOptions>>((kestrel, https) =>
         {
-            k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
-            k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+            var certificate = Load(https.Value);
+            kestrel.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
+            kestrel.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
         });
         return builder;
     }
 
-    private static X509Certificate2 Load(HttpsOptions options)
+    public static X509Certificate2 Load(HttpsOptions options)
     {
         if (options.CertificatePath is { Length: > 0 } path)
         {

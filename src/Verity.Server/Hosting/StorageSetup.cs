@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Verity.Core.Storage;
 using Verity.Core.Storage.Postgres;
@@ -17,6 +18,9 @@ internal sealed class StorageOptions
     public string? ConnectionString { get; set; }
 }
 
+/// <summary>The configured backend: one object serving both contracts, so a change and its audit share a transaction.</summary>
+internal sealed record Stores(IDirectoryStore Directory, ILogStore Log);
+
 internal static class StorageSetup
 {
     public static WebApplicationBuilder AddVerityStorage(this WebApplicationBuilder builder)
@@ -25,24 +29,25 @@ internal static class StorageSetup
             .Validate(o => !o.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "Verity:Storage:ConnectionString is required when Verity:Storage:Provider is 'postgres'.")
             .ValidateOnStart();
-        var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        switch (options.Provider.ToLowerInvariant())
-        {
-            case "postgres":
-                builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString ?? ""));
-                builder.Services.AddSingleton(sp => new PostgresStore(sp.GetRequiredService<NpgsqlDataSource>()));
-                builder.Services.AddSingleton<IDirectoryStore>(sp => sp.GetRequiredService<PostgresStore>());
-                builder.Services.AddSingleton<ILogStore>(sp => sp.GetRequiredService<PostgresStore>());
-                break;
-            default:
-                var cs = string.IsNullOrWhiteSpace(options.ConnectionString) ? "Data Source=data/verity.db" : options.ConnectionString;
-                builder.Services.AddSingleton(_ => new SqliteStore(cs));
-                builder.Services.AddSingleton<IDirectoryStore>(sp => sp.GetRequiredService<SqliteStore>());
-                builder.Services.AddSingleton<ILogStore>(sp => sp.GetRequiredService<SqliteStore>());
-                break;
-        }
+        builder.Services.AddSingleton(sp => Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<ILogger<Stores>>()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Directory);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Log);
         builder.Services.AddSingleton<ChangeWriter>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
+    }
+
+    private static Stores Create(StorageOptions options, ILogger logger)
+    {
+        Log.Storage(logger, options.Provider);
+        switch (options.Provider.ToLowerInvariant())
+        {
+            case "postgres":
+                var postgres = new PostgresStore(NpgsqlDataSource.Create(options.ConnectionString!));
+                return new Stores(postgres, postgres);
+            default:
+                var sqlite = new SqliteStore(string.IsNullOrWhiteSpace(options.ConnectionString) ? "Data Source=data/verity.db" : options.ConnectionString);
+                return new Stores(sqlite, sqlite);
+        }
     }
 }

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Verity.Server.Hosting;
+using Verity.Tests;
+
+namespace Verity.Server.Tests.Support;
+
+/// <summary>
+/// Verity on a real Kestrel HTTPS port (WebApplicationFactory.UseKestrel), with its own store, shared by one test
+/// class. Tests isolate themselves by creating a fresh tenant each (<see cref="NewTenantAsync"/>).
+/// </summary>
+public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "verity-host-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public X509Certificate2 Certificate { get; private set; } = null!;
+
+    protected abstract Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync();
+
+    protected virtual ValueTask DisposeStorageAsync() => ValueTask.CompletedTask;
+
+    private IReadOnlyDictionary<string, string> _storage = new Dictionary<string, string>();
+
+    public async ValueTask InitializeAsync()
+    {
+        System.IO.Directory.CreateDirectory(_dataDir);
+        _storage = await StorageSettingsAsync();
+        // A real port and TLS: Azure.Identity only talks to an https authority.
+        UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps()));
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        Certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_dataDir, "https.pfx"), null);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Verity:Https:GeneratedCertificatePath", Path.Combine(_dataDir, "https.pfx"));
+        builder.UseSetting("Verity:Bootstrap:AdminPassword", "Bootstrap-Admin-1!");
+        foreach (var (key, value) in _storage)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>An HTTP client for this host that trusts exactly its self-signed certificate.</summary>
+    public HttpClient NewClient(string? bearer = null)
+    {
+        var client = new HttpClient(NewHandler()) { BaseAddress = BaseAddress };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+        return client;
+    }
+
+    public HttpClientHandler NewHandler() => new()
+    {
+        ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.Thumbprint == Certificate.Thumbprint,
+    };
+
+    /// <summary>A tenant of its own with a Global Administrator and an automation app holding the role.</summary>
+    internal async Task<TestTenant> NewTenantAsync()
+    {
+        var domain = $"t{Guid.NewGuid():N}"[..13] + ".test";
+        var provisioner = Services.GetRequiredService<TenantProvisioner>();
+        var tenant = await provisioner.ProvisionAsync(new TenantRequest("Test tenant", $"admin@{domain}", "Admin-Password-1!", ClientId: Guid.NewGuid().ToString()),
+            TestContext.Current.CancellationToken);
+        return new TestTenant(this, tenant);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await DisposeStorageAsync();
+        try
+        {
+            System.IO.Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class SqliteHost : VerityHost
+{
+    protected override Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>
+        {
+            ["Verity:Storage:Provider"] = "sqlite",
+            ["Verity:Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"verity-http-{Guid.NewGuid():N}.db")}",
+        });
+}
+
+public sealed class PostgresHost : VerityHost
+{
+    private TestPostgres? _database;
+
+    protected override async Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync()
+    {
+        _database = await TestPostgres.CreateAsync();
+        return new Dictionary<string, string> { ["Verity:Storage:Provider"] = "postgres", ["Verity:Storage:ConnectionString"] = _database.ConnectionString };
+    }
+
+    protected override async ValueTask DisposeStorageAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
