@@ -15,12 +15,18 @@ public sealed class ChangeWriter : IAsyncDisposable
     private const int MaxBatch = 1000;
     private readonly IDirectoryStore _store;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly Task[] _loops;
 
-    public ChangeWriter(IDirectoryStore store)
+    /// <param name="store">Where changes are committed.</param>
+    /// <param name="writers">
+    /// Batches in flight at once: 1 for SQLite (one writer anyway); 2 for PostgreSQL, so one batch's round trips and
+    /// fsync overlap the next batch's work.
+    /// </param>
+    public ChangeWriter(IDirectoryStore store, int writers = 1)
     {
         _store = store;
-        _loop = Task.Run(RunAsync);
+        // Threads of their own: SQLite commits block (and fsync), and blocked pool threads on two cores starve requests.
+        _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
 
     public Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
@@ -33,16 +39,16 @@ public sealed class ChangeWriter : IAsyncDisposable
         return pending.Done.Task;
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p))
             {
                 batch.Add(p);
             }
-            await CommitBatchAsync(batch).ConfigureAwait(false);
+            CommitBatchAsync(batch).GetAwaiter().GetResult();
             batch.Clear();
         }
     }
@@ -116,7 +122,7 @@ public sealed class ChangeWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
     }
 
     private sealed record Pending(DirectoryChange Change, TaskCompletionSource<ChangeOutcome> Done);

@@ -17,6 +17,8 @@ public sealed record LogEntry
     public required Guid TenantId { get; init; }
     public LogName Log { get; init; } = LogName.DirectoryAudits;
     public required string Id { get; init; }
+    /// <summary>The indexed stand-in for <see cref="Id"/>; see <see cref="KeyOf"/>.</summary>
+    public long IdKey => KeyOf(Id);
     public required DateTimeOffset ActivityDateTime { get; init; }
     public required byte[] Json { get; init; }
     public required string Category { get; init; }
@@ -32,6 +34,21 @@ public sealed record LogEntry
     public string? InitiatorAppDisplayName { get; init; }
     public string? InitiatorServicePrincipalId { get; init; }
     public IReadOnlyList<LogTarget> Targets { get; init; } = [];
+
+    /// <summary>
+    /// The 63-bit key under which an id is indexed: the integer that ends it (Entra-style ids end in one, and Verity
+    /// makes it time-ordered so the index grows at its end), else a hash of the whole id. Several ids may share a
+    /// key; lookups compare the full id too.
+    /// </summary>
+    public static long KeyOf(string id)
+    {
+        var tail = id.AsSpan(id.LastIndexOf('_') + 1);
+        if (tail.Length is > 0 and <= 18 && long.TryParse(tail, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var key))
+        {
+            return key;
+        }
+        return (long)(BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)), 0) >> 1);
+    }
 
     public static LogEntry FromDirectoryAudit(Guid tenantId, DirectoryAudit a) => new()
     {

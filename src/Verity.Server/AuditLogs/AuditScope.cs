@@ -26,7 +26,7 @@ internal sealed class AuditScope(Caller caller, string? clientRequestId, string?
 
     public DirectoryAudit Entry(Activity activity, IReadOnlyList<TargetResource> targets, AuditResult result = AuditResult.Success, string reason = "") => new()
     {
-        Id = $"Directory_{CorrelationId}_{RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 5)}_{RandomNumberGenerator.GetInt32(100_000_000, int.MaxValue)}",
+        Id = $"Directory_{CorrelationId}_{RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 5)}_{AuditIds.Next(time)}",
         Category = activity.Category,
         CorrelationId = CorrelationId,
         Result = result,
@@ -41,4 +41,27 @@ internal sealed class AuditScope(Caller caller, string? clientRequestId, string?
     };
 
     private static bool IsUsable(string? id) => id is { Length: > 0 and <= 128 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}
+
+/// <summary>
+/// The integer that ends an audit id (Entra's ids end in one): microseconds since 1970, made strictly increasing
+/// in this process. Stores index this key rather than the whole id, so the index grows at its end.
+/// </summary>
+internal static class AuditIds
+{
+    private static long _last;
+
+    public static long Next(TimeProvider time)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        while (true)
+        {
+            var last = Interlocked.Read(ref _last);
+            var next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _last, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
 }

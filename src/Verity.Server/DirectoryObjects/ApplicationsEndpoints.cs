@@ -40,7 +40,7 @@ internal static class ApplicationsEndpoints
     /// <summary>Creates an application registration (also used by bootstrap and the demo seed).</summary>
     internal static async Task<JsonObject> CreateAsync(AuditLogs.AuditScope audit, ChangeWriter writer, JsonObject body, string? appId = null)
     {
-        var id = Guid.NewGuid().ToString();
+        var id = DirectoryKit.NewObjectId();
         appId = (appId ?? Guid.NewGuid().ToString()).ToLowerInvariant();
         var data = new JsonObject
         {

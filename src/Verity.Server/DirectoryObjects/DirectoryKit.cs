@@ -15,6 +15,12 @@ internal sealed class StaleObjectException : Exception;
 /// <summary>The shared mechanics of every directory endpoint: lookups, change diffs and committing with audit.</summary>
 internal static class DirectoryKit
 {
+    /// <summary>
+    /// A new object id: a GUID as Graph's are, but time-ordered (version 7), so the primary key and the indexes that
+    /// lead with it grow at their end instead of touching a random page per insert.
+    /// </summary>
+    public static string NewObjectId() => Guid.CreateVersion7().ToString();
+
     public static async Task<StoredObject> GetOr404Async(this IDirectoryStore store, Guid tenantId, ObjectSchema schema, string id, CancellationToken ct)
     {
         var found = schema == Schemas.User && id.Contains('@', StringComparison.Ordinal)

@@ -43,7 +43,7 @@ internal static class GroupsEndpoints
     {
         audit.Target = new TargetResource { Type = "Group", DisplayName = body["displayName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null };
         Schema.Validate(body, create: true);
-        var id = Guid.NewGuid().ToString();
+        var id = DirectoryKit.NewObjectId();
         var data = new JsonObject
         {
             ["id"] = id,

@@ -96,7 +96,7 @@ internal static partial class RolesEndpoints
         {
             throw Duplicate(role);
         }
-        var id = Guid.NewGuid().ToString();
+        var id = DirectoryKit.NewObjectId();
         var data = new JsonObject { ["id"] = id, ["principalId"] = principal.Id, ["roleDefinitionId"] = role.TemplateId, ["directoryScopeId"] = scope };
         var assignment = new StoredObject { TenantId = audit.TenantId, Kind = Schema.Kind, Id = id, Data = data, LookupKey = key, RefId = principal.Id };
         var principalSchema = Schemas.ForKind(principal.Kind);

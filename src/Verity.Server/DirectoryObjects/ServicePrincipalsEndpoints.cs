@@ -47,7 +47,7 @@ internal static class ServicePrincipalsEndpoints
         {
             throw Duplicate(appId);
         }
-        var id = Guid.NewGuid().ToString();
+        var id = DirectoryKit.NewObjectId();
         var data = new JsonObject
         {
             ["id"] = id,

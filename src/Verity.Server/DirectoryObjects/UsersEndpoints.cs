@@ -61,7 +61,7 @@ internal static class UsersEndpoints
             throw DuplicateUpn();
         }
 
-        var id = Guid.NewGuid().ToString();
+        var id = DirectoryKit.NewObjectId();
         var data = new JsonObject
         {
             ["id"] = id,

@@ -32,7 +32,8 @@ internal static class StorageSetup
         builder.Services.AddSingleton(sp => Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<ILogger<Stores>>()));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Directory);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Log);
-        builder.Services.AddSingleton<ChangeWriter>();
+        builder.Services.AddSingleton(sp => new ChangeWriter(sp.GetRequiredService<IDirectoryStore>(),
+            sp.GetRequiredService<Stores>().Directory is PostgresStore ? 2 : 1));
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -11,6 +11,8 @@ namespace Verity.Core.Storage.Postgres;
 public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDirectoryStore
 {
     private const string UniqueViolation = "23505";
+    private const string DeadlockDetected = "40P01";
+    private const string SerializationFailure = "40001";
     private const long MigrationLockKey = 0x7665726974790001;
 
     public async Task MigrateAsync(CancellationToken ct)
@@ -142,8 +144,9 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
         var entries = changes.SelectMany(c => c.Audits.Select(a => LogEntry.FromDirectoryAudit(c.TenantId, a))).ToList();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var seqs = await ReserveAsync(conn, entries, ct);
 
+        // Row operations first, sequence numbers last: the log_heads row lock (which orders commits per tenant) is
+        // then held only for the log insert and the commit, so two writers overlap everything else.
         await using var batch = new NpgsqlBatch(conn);
         var owners = new List<(int Change, bool ExpectOne)>();
         for (var i = 0; i < changes.Count; i++)
@@ -157,10 +160,12 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
                 }
             }
         }
-        AddLogRows(batch, entries, seqs);
         try
         {
-            await batch.ExecuteNonQueryAsync(ct);
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(ct);
+            }
         }
         catch (PostgresException e) when (e.SqlState == UniqueViolation)
         {
@@ -168,12 +173,24 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
             // change is known only when there is one.
             throw new ChangeConflictException(changes.Count == 1 ? 0 : -1, ConflictKind.Duplicate, "An object with the same unique key already exists.");
         }
+        catch (PostgresException e) when (e.SqlState is DeadlockDetected or SerializationFailure)
+        {
+            throw new ChangeConflictException(changes.Count == 1 ? 0 : -1, ConflictKind.Stale, "The object was changed by another request at the same time.");
+        }
         for (var c = 0; c < owners.Count; c++)
         {
             if (owners[c].ExpectOne && batch.BatchCommands[c].RecordsAffected != 1)
             {
                 throw new ChangeConflictException(owners[c].Change, ConflictKind.Stale, "The object was changed or removed by another request.");
             }
+        }
+
+        var seqs = await ReserveAsync(conn, entries, ct);
+        await using var logRows = new NpgsqlBatch(conn);
+        AddLogRows(logRows, entries, seqs);
+        if (logRows.BatchCommands.Count > 0)
+        {
+            await logRows.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
     }
@@ -253,13 +270,14 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
             return;
         }
         var insert = new NpgsqlBatchCommand(
-            "insert into directory_audits (tenant_id, seq, id, activity_at, category, activity, result, service, operation_type, correlation_id, " +
+            "insert into directory_audits (tenant_id, seq, id, id_key, activity_at, category, activity, result, service, operation_type, correlation_id, " +
             "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) " +
-            "select * from unnest(@t, @seq, @id, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
+            "select * from unnest(@t, @seq, @id, @idkey, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
         var p = insert.Parameters;
         p.Add(new NpgsqlParameter<Guid[]>("t", [.. entries.Select(e => e.TenantId)]));
         p.Add(new NpgsqlParameter<long[]>("seq", seqs));
         p.Add(new NpgsqlParameter<string[]>("id", [.. entries.Select(e => e.Id)]));
+        p.Add(new NpgsqlParameter<long[]>("idkey", [.. entries.Select(e => e.IdKey)]));
         p.Add(new NpgsqlParameter<DateTime[]>("at", [.. entries.Select(e => e.ActivityDateTime.UtcDateTime)]) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         p.Add(new NpgsqlParameter<string[]>("category", [.. entries.Select(e => e.Category)]));
         p.Add(new NpgsqlParameter<string[]>("activity", [.. entries.Select(e => e.ActivityDisplayName)]));
@@ -308,7 +326,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
 
     public async Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct)
     {
-        await using var cmd = Command("select seq, id, activity_at, json from directory_audits where tenant_id = @t and id = @id", ("t", tenantId), ("id", id));
+        await using var cmd = Command("select seq, id, activity_at, json from directory_audits where tenant_id = @t and id_key = @k and id = @id",
+            ("t", tenantId), ("k", LogEntry.KeyOf(id)), ("id", id));
         return (await ReadEntriesAsync(cmd, ct)).FirstOrDefault();
     }
 

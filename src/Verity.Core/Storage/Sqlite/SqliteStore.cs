@@ -14,6 +14,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
 
     public SqliteStore(string connectionString)
     {
@@ -29,17 +30,48 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         _connectionString = builder.ToString();
     }
 
+    /// <summary>A pooled reader connection. Busy waits are handled by Microsoft.Data.Sqlite's command timeout.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var conn = new SqliteConnection(_connectionString);
         await conn.OpenAsync(ct);
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "pragma journal_mode=WAL; pragma synchronous=FULL; pragma busy_timeout=10000;";
-        await cmd.ExecuteNonQueryAsync(ct);
         return conn;
     }
 
-    private async Task<SqliteConnection> WriterAsync(CancellationToken ct) => _writer ??= await OpenAsync(ct);
+    /// <summary>The one writer connection: WAL (persistent in the file) and full fsync on commit, since this is an audit log.</summary>
+    private async Task<SqliteConnection> WriterAsync(CancellationToken ct)
+    {
+        if (_writer is null)
+        {
+            var conn = await OpenAsync(ct);
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "pragma journal_mode=WAL; pragma synchronous=FULL; pragma cache_size=-65536; pragma wal_autocheckpoint=16384;";
+            await cmd.ExecuteNonQueryAsync(ct);
+            _writer = conn;
+        }
+        return _writer;
+    }
+
+    /// <summary>
+    /// The writer's statements, prepared once and reused: preparing SQL costs more than running these small
+    /// statements, and the hot path runs several per change.
+    /// </summary>
+    private SqliteCommand Prepared(SqliteConnection conn, SqliteTransaction tx, string sql, params (string Name, object Value)[] args)
+    {
+        if (!_statements.TryGetValue(sql, out var cmd))
+        {
+            cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            _statements[sql] = cmd;
+        }
+        cmd.Transaction = tx;
+        cmd.Parameters.Clear();
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        return cmd;
+    }
 
     public async Task MigrateAsync(CancellationToken ct)
     {
@@ -214,7 +246,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         return seqs;
     }
 
-    private static async Task ApplyAsync(SqliteConnection conn, SqliteTransaction tx, int index, Guid tenantId, DirectoryOp op, CancellationToken ct)
+    private async Task ApplyAsync(SqliteConnection conn, SqliteTransaction tx, int index, Guid tenantId, DirectoryOp op, CancellationToken ct)
     {
         var t = Key(tenantId);
         try
@@ -222,52 +254,35 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             switch (op)
             {
                 case InsertObject(var o):
-                    using (var cmd = Command(conn, tx,
+                    await Prepared(conn, tx,
                         "insert into directory_objects (tenant_id, id, kind, version, lookup_key, ref_id, data, secrets) " +
                         "values (@t, @id, @kind, 1, @key, @ref, @data, @secrets)",
                         ("@t", t), ("@id", o.Id), ("@kind", o.Kind), ("@key", (object?)o.LookupKey ?? DBNull.Value),
-                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString())))
-                    {
-                        await cmd.ExecuteNonQueryAsync(ct);
-                    }
+                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString()))
+                        .ExecuteNonQueryAsync(ct);
                     break;
                 case UpdateObject(var o):
-                    using (var cmd = Command(conn, tx,
+                    ExpectOne(await Prepared(conn, tx,
                         "update directory_objects set version = version + 1, lookup_key = @key, ref_id = @ref, data = @data, secrets = @secrets " +
                         "where tenant_id = @t and id = @id and version = @v",
                         ("@t", t), ("@id", o.Id), ("@v", o.Version), ("@key", (object?)o.LookupKey ?? DBNull.Value),
-                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString())))
-                    {
-                        ExpectOne(await cmd.ExecuteNonQueryAsync(ct), index);
-                    }
+                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString()))
+                        .ExecuteNonQueryAsync(ct), index);
                     break;
                 case DeleteObject(var id, var version):
-                    using (var cmd = Command(conn, tx, "delete from directory_objects where tenant_id = @t and id = @id and version = @v",
-                        ("@t", t), ("@id", id), ("@v", version)))
-                    {
-                        ExpectOne(await cmd.ExecuteNonQueryAsync(ct), index);
-                    }
-                    using (var links = Command(conn, tx, "delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)",
-                        ("@t", t), ("@id", id)))
-                    {
-                        await links.ExecuteNonQueryAsync(ct);
-                    }
+                    ExpectOne(await Prepared(conn, tx, "delete from directory_objects where tenant_id = @t and id = @id and version = @v",
+                        ("@t", t), ("@id", id), ("@v", version)).ExecuteNonQueryAsync(ct), index);
+                    await Prepared(conn, tx, "delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)",
+                        ("@t", t), ("@id", id)).ExecuteNonQueryAsync(ct);
                     break;
                 case AddLink(var source, var relation, var target):
-                    using (var cmd = Command(conn, tx,
-                        "insert into directory_links (tenant_id, source_id, relation, target_id) values (@t, @s, @r, @g)",
-                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)))
-                    {
-                        await cmd.ExecuteNonQueryAsync(ct);
-                    }
+                    await Prepared(conn, tx, "insert into directory_links (tenant_id, source_id, relation, target_id) values (@t, @s, @r, @g)",
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).ExecuteNonQueryAsync(ct);
                     break;
                 case RemoveLink(var source, var relation, var target):
-                    using (var cmd = Command(conn, tx,
+                    ExpectOne(await Prepared(conn, tx,
                         "delete from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g",
-                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)))
-                    {
-                        ExpectOne(await cmd.ExecuteNonQueryAsync(ct), index);
-                    }
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).ExecuteNonQueryAsync(ct), index);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown directory operation.");
@@ -287,13 +302,13 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         }
     }
 
-    private static async Task<IReadOnlyList<long>> AppendCoreAsync(SqliteConnection conn, SqliteTransaction tx, IReadOnlyList<LogEntry> entries, CancellationToken ct)
+    private async Task<IReadOnlyList<long>> AppendCoreAsync(SqliteConnection conn, SqliteTransaction tx, IReadOnlyList<LogEntry> entries, CancellationToken ct)
     {
         var seqs = new long[entries.Count];
         var next = new Dictionary<(Guid, LogName), long>();
         foreach (var group in entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key))
         {
-            using var reserve = Command(conn, tx,
+            var reserve = Prepared(conn, tx,
                 "update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l returning next_seq - @n",
                 ("@n", group.Count()), ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log));
             var first = await reserve.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist.");
@@ -304,12 +319,12 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             return seqs;
         }
 
-        using var insert = Command(conn, tx,
-            "insert into directory_audits (tenant_id, seq, id, activity_at, category, activity, result, service, operation_type, correlation_id, " +
+        var insert = Prepared(conn, tx,
+            "insert into directory_audits (tenant_id, seq, id, id_key, activity_at, category, activity, result, service, operation_type, correlation_id, " +
             "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) values " +
-            "(@t, @seq, @id, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
+            "(@t, @seq, @id, @idkey, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
         var p = insert.Parameters;
-        using var target = Command(conn, tx,
+        var target = Prepared(conn, tx,
             "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) values (@t, @seq, @ord, @id, @name, @type, @upn)");
         var q = target.Parameters;
         for (var i = 0; i < entries.Count; i++)
@@ -321,6 +336,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             p.AddWithValue("@t", Key(e.TenantId));
             p.AddWithValue("@seq", seq);
             p.AddWithValue("@id", e.Id);
+            p.AddWithValue("@idkey", e.IdKey);
             p.AddWithValue("@at", e.ActivityDateTime.UtcTicks);
             p.AddWithValue("@category", e.Category);
             p.AddWithValue("@activity", e.ActivityDisplayName);
@@ -369,8 +385,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
-        using var cmd = Command(conn, null, "select seq, id, activity_at, json from directory_audits where tenant_id = @t and id = @id",
-            ("@t", Key(tenantId)), ("@id", id));
+        using var cmd = Command(conn, null, "select seq, id, activity_at, json from directory_audits where tenant_id = @t and id_key = @k and id = @id",
+            ("@t", Key(tenantId)), ("@k", LogEntry.KeyOf(id)), ("@id", id));
         return (await ReadEntriesAsync(cmd, ct)).FirstOrDefault();
     }
 
@@ -423,6 +439,10 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 
     public void Dispose()
     {
+        foreach (var cmd in _statements.Values)
+        {
+            cmd.Dispose();
+        }
         _writer?.Dispose();
         _writeLock.Dispose();
     }

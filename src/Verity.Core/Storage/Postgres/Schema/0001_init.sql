@@ -52,6 +52,7 @@ create table directory_audits (
     tenant_id            uuid        not null,
     seq                  bigint      not null,
     id                   text        not null,
+    id_key               bigint      not null,
     activity_at          timestamptz not null,
     category             text        not null,
     activity             text        not null,
@@ -68,7 +69,8 @@ create table directory_audits (
     json                 bytea       not null,
     primary key (tenant_id, seq)
 );
-create unique index ux_directory_audits_id on directory_audits (tenant_id, id);
+-- Lookups by id go through id_key (see LogEntry.KeyOf): a time-ordered integer, so this index grows at its end.
+create index ix_directory_audits_id_key on directory_audits (tenant_id, id_key);
 create index ix_directory_audits_time on directory_audits (tenant_id, activity_at);
 
 create table directory_audit_targets (

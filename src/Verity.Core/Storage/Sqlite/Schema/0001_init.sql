@@ -31,7 +31,7 @@ create table directory_objects (
     data       text    not null,
     secrets    text    not null,
     primary key (tenant_id, id)
-) without rowid;
+);
 create unique index ux_directory_objects_lookup on directory_objects (tenant_id, kind, lookup_key) where lookup_key is not null;
 create index ix_directory_objects_kind on directory_objects (tenant_id, kind, id);
 create index ix_directory_objects_ref on directory_objects (tenant_id, kind, ref_id) where ref_id is not null;
@@ -46,10 +46,13 @@ create table directory_links (
 create index ix_directory_links_target on directory_links (tenant_id, target_id);
 
 -- The audit log: exact JSON bytes plus promoted columns. activity_at is .NET ticks (100 ns) since 0001-01-01 UTC.
+-- A rowid table on purpose: rows of about a kilobyte append at the end of the table b-tree, while the
+-- (tenant_id, seq) key stays a small index (a WITHOUT ROWID table would carry the JSON in its key b-tree).
 create table directory_audits (
     tenant_id            text    not null,
     seq                  integer not null,
     id                   text    not null,
+    id_key               integer not null,
     activity_at          integer not null,
     category             text    not null,
     activity             text    not null,
@@ -65,8 +68,9 @@ create table directory_audits (
     initiator_sp_id      text,
     json                 blob    not null,
     primary key (tenant_id, seq)
-) without rowid;
-create unique index ux_directory_audits_id on directory_audits (tenant_id, id);
+);
+-- Lookups by id go through id_key (see LogEntry.KeyOf): a time-ordered integer, so this index grows at its end.
+create index ix_directory_audits_id_key on directory_audits (tenant_id, id_key);
 create index ix_directory_audits_time on directory_audits (tenant_id, activity_at);
 
 create table directory_audit_targets (

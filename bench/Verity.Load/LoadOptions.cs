@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace Verity.Load;
+
+internal sealed record LoadOptions(string[] Engines, string? Postgres, string ServerDll, int Seconds, int Concurrency)
+{
+    public static LoadOptions Parse(string[] args)
+    {
+        string Get(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        var engine = Get("--engine", "sqlite");
+        var engines = engine == "both" ? new[] { "sqlite", "postgres" } : [engine];
+        var postgres = Get("--postgres", Environment.GetEnvironmentVariable("VERITY_TEST_POSTGRES") ?? "");
+        if (engines.Contains("postgres") && postgres.Length == 0)
+        {
+            throw new ArgumentException("--postgres <connection string of a server where databases may be created> is required for the postgres engine.");
+        }
+        return new LoadOptions(engines, postgres, Path.GetFullPath(Get("--server", FindServer())),
+            int.Parse(Get("--seconds", "10"), CultureInfo.InvariantCulture), int.Parse(Get("--concurrency", "64"), CultureInfo.InvariantCulture));
+    }
+
+    private static string FindServer()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Verity.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir is null ? "Verity.Server.dll" : Path.Combine(dir.FullName, "src/Verity.Server/bin/Release/net10.0/Verity.Server.dll");
+    }
+}

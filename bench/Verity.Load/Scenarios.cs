@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Verity.Load;
+
+/// <summary>Audited directory changes through HTTP: each successful request is one change plus its audit entry, committed.</summary>
+internal static class Scenarios
+{
+    public static Task<string> CreateGroupsAsync(ApiClient api, string engine, LoadOptions options) =>
+        RunAsync(engine, "POST /v1.0/groups (Add group)", options, async (worker, i) =>
+        {
+            var body = $$"""{"displayName":"Load group {{worker}}-{{i}}","mailEnabled":false,"mailNickname":"load{{worker}}x{{i}}","securityEnabled":true}""";
+            using var response = await api.Http.PostAsync("/v1.0/groups", new StringContent(body, Encoding.UTF8, "application/json"));
+            return response.StatusCode == HttpStatusCode.Created;
+        });
+
+    public static async Task<string> UpdateUsersAsync(ApiClient api, string engine, LoadOptions options)
+    {
+        var users = new string[256];
+        await Parallel.ForAsync(0, users.Length, async (i, ct) =>
+        {
+            var body = $$$"""{"accountEnabled":true,"displayName":"Load user {{{i}}}","mailNickname":"load{{{i}}}","userPrincipalName":"load{{{i}}}@verity.local","passwordProfile":{"password":"Load-Password-{{{i}}}!"}}""";
+            using var response = await api.Http.PostAsync("/v1.0/users", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+            users[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["id"]!;
+        });
+        return await RunAsync(engine, "PATCH /v1.0/users/{id} (Update user)", options, async (worker, i) =>
+        {
+            var body = $$"""{"jobTitle":"Title {{worker}}-{{i}}"}""";
+            using var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1.0/users/{users[(worker * 7 + i) % users.Length]}")
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            using var response = await api.Http.SendAsync(request);
+            return response.StatusCode == HttpStatusCode.NoContent;
+        });
+    }
+
+    public static async Task<long> CountAuditEntriesAsync(ApiClient api)
+    {
+        long count = 0;
+        string? next = "/v1.0/auditLogs/directoryAudits?$top=1000";
+        while (next is not null)
+        {
+            var page = JsonNode.Parse(await api.Http.GetStringAsync(next))!;
+            count += page["value"]!.AsArray().Count;
+            next = (string?)page["@odata.nextLink"];
+        }
+        return count;
+    }
+
+    private static async Task<string> RunAsync(string engine, string name, LoadOptions options, Func<int, int, Task<bool>> operation)
+    {
+        // Warm up (JIT, pools, token) for two seconds, then measure.
+        await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(2), operation, 1_000_000);
+        var (latencies, errors, elapsed) = await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
+        var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors);
+        Console.WriteLine(line);
+        return line;
+    }
+
+    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> DriveAsync(int concurrency, TimeSpan duration,
+        Func<int, int, Task<bool>> operation, int offset)
+    {
+        var all = new List<double>[concurrency];
+        var errors = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            var mine = all[worker] = new List<double>(100_000);
+            for (var i = offset; clock.Elapsed < duration; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (await operation(worker, i))
+                {
+                    mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })));
+        return ([.. all.SelectMany(l => l)], errors, clock.Elapsed);
+    }
+}
+
+internal static class Report
+{
+    public static string Row(string engine, string scenario, int concurrency, double rate, List<double> latencies, int errors)
+    {
+        latencies.Sort();
+        string P(double q) => latencies.Count == 0 ? "-" : latencies[(int)Math.Min(latencies.Count - 1, q * latencies.Count)].ToString("0.00", CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} |");
+    }
+}
