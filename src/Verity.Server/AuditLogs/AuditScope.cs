@@ -14,8 +14,8 @@ internal sealed class AuditScope(Caller caller, string? clientRequestId, string?
     public Guid TenantId => Caller.TenantId;
     public string CorrelationId { get; } = IsUsable(clientRequestId) ? clientRequestId! : Guid.NewGuid().ToString();
 
-    /// <summary>The target named in a failure entry when the request is refused; set by handlers once they know it.</summary>
-    public TargetResource? Target { get; set; }
+    /// <summary>The targets named in a failure entry when the request is refused; set by handlers once they know them.</summary>
+    public IReadOnlyList<TargetResource>? Targets { get; set; }
 
     public DateTimeOffset Now()
     {

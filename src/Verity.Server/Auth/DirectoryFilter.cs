@@ -54,8 +54,8 @@ internal sealed class DirectoryFilter(ChangeWriter writer, TimeProvider time) : 
         }
         catch (GraphException e) when (audited is not null && !e.Audited && e.Status is 400 or 403 or 409)
         {
-            var target = scope.Target ?? new TargetResource { Id = http.GetRouteValue("id") as string, Type = audited.TargetType };
-            var entry = scope.Entry(audited.Activity, [target], AuditResult.Failure, e.Message);
+            var targets = scope.Targets ?? [new TargetResource { Id = http.GetRouteValue("id") as string, Type = audited.TargetType }];
+            var entry = scope.Entry(audited.Activity, targets, AuditResult.Failure, e.Message);
             await writer.SubmitAsync(new DirectoryChange { TenantId = caller.TenantId, Audits = [entry] });
             throw;
         }

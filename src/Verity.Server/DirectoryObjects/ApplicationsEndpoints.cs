@@ -31,7 +31,7 @@ internal static class ApplicationsEndpoints
     {
         var audit = http.Audit();
         var body = await GraphBody.ReadObjectAsync(http.Request);
-        audit.Target = new TargetResource { Type = "Application", DisplayName = body["displayName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null };
+        audit.Targets = [new TargetResource { Type = "Application", DisplayName = body["displayName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null }];
         Schema.Validate(body, create: true);
         var data = await CreateAsync(audit, writer, body);
         return GraphResults.Entity(http.Request, "applications", data, 201);
@@ -128,7 +128,7 @@ internal static class ApplicationsEndpoints
         DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var app = await store.GetOr404Async(audit.TenantId, Schema, id, ct);
-            audit.Target = DirectoryKit.Target(Schema, app);
+            audit.Targets = [DirectoryKit.Target(Schema, app)];
             var start = startTime ?? audit.Now();
             var end = endTime ?? start.AddYears(2);
             if (end <= start)
@@ -172,7 +172,7 @@ internal static class ApplicationsEndpoints
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var app = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
-            audit.Target = DirectoryKit.Target(Schema, app);
+            audit.Targets = [DirectoryKit.Target(Schema, app)];
             var before = app.Data["passwordCredentials"]?.AsArray() ?? [];
             if (!before.Any(c => string.Equals((string?)c?["keyId"], keyId, StringComparison.OrdinalIgnoreCase)))
             {

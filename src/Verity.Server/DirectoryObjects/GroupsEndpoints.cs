@@ -41,7 +41,7 @@ internal static class GroupsEndpoints
     /// <summary>Creates a group from a Graph request body (also used by the demo seed).</summary>
     internal static async Task<JsonObject> CreateAsync(AuditScope audit, ChangeWriter writer, JsonObject body)
     {
-        audit.Target = new TargetResource { Type = "Group", DisplayName = body["displayName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null };
+        audit.Targets = [new TargetResource { Type = "Group", DisplayName = body["displayName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null }];
         Schema.Validate(body, create: true);
         var id = DirectoryKit.NewObjectId();
         var data = new JsonObject
@@ -135,7 +135,7 @@ internal static class GroupsEndpoints
         string relation, Activity activity, string[] allowedKinds, CancellationToken ct)
     {
         var group = await store.GetOr404Async(audit.TenantId, Schema, id, ct);
-        audit.Target = DirectoryKit.Target(Schema, group);
+        audit.Targets = [DirectoryKit.Target(Schema, group)];
         var member = await store.GetObjectAsync(audit.TenantId, memberId, ct);
         if (member is null || !allowedKinds.Contains(member.Kind))
         {
@@ -143,6 +143,8 @@ internal static class GroupsEndpoints
                 ? GraphException.BadRequest($"The referenced object '{memberId}' does not exist in this tenant or cannot be a {relation} of a group.", "Request_BadRequest")
                 : GraphException.NotFound($"'{memberId}' is not a {relation} of group '{group.Id}'.");
         }
+        var memberSchema = Schemas.ForKind(member.Kind);
+        audit.Targets = [DirectoryKit.Target(memberSchema, member), DirectoryKit.Target(Schema, group)];
         if (member.Id == group.Id)
         {
             throw GraphException.BadRequest("A group cannot be a member of itself.", "Request_BadRequest");
@@ -160,7 +162,6 @@ internal static class GroupsEndpoints
         string?[] values = [DirectoryKit.Quote(group.Id), DirectoryKit.Quote((string?)group.Data["displayName"]), null];
         string[] names = ["Group.ObjectID", "Group.DisplayName", "Group.WellKnownObjectName"];
         var props = names.Select((n, i) => adding ? new ModifiedProperty(n, null, values[i]) : new ModifiedProperty(n, values[i], null)).ToList();
-        var memberSchema = Schemas.ForKind(member.Kind);
         var entry = audit.Entry(activity, [DirectoryKit.Target(memberSchema, member, props), DirectoryKit.Target(Schema, group)]);
         DirectoryOp op = adding ? new AddLink(group.Id, relation, member.Id) : new RemoveLink(group.Id, relation, member.Id);
         await writer.CommitAsync(audit, [op], [entry],

@@ -99,7 +99,7 @@ internal static class LicensesEndpoints
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var target = await store.GetOr404Async(audit.TenantId, schema, id, ct);
-            audit.Target = DirectoryKit.Target(schema, target);
+            audit.Targets = [DirectoryKit.Target(schema, target)];
             var before = target.Data["assignedLicenses"]?.AsArray() ?? [];
             foreach (var skuId in remove.Where(r => !before.Any(l => string.Equals((string?)l?["skuId"], r, StringComparison.OrdinalIgnoreCase))))
             {

@@ -15,7 +15,7 @@ internal static class ObjectUpdates
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var current = await store.GetOr404Async(audit.TenantId, schema, id, http.RequestAborted);
-            audit.Target = DirectoryKit.Target(schema, current);
+            audit.Targets = [DirectoryKit.Target(schema, current)];
             schema.Validate(body, create: false);
             var data = current.Data.DeepClone().AsObject();
             DirectoryKit.Apply(schema, body, data);

@@ -81,7 +81,7 @@ internal static partial class RolesEndpoints
         var role = DirectoryRoles.Find(roleDefinitionId)
             ?? throw GraphException.BadRequest($"roleDefinitionId '{roleDefinitionId}' is not a role definition of this tenant. See GET /v1.0/roleManagement/directory/roleDefinitions.",
                 "Request_BadRequest");
-        audit.Target = RoleTarget(role);
+        audit.Targets = [RoleTarget(role)];
         if (scope != "/")
         {
             throw GraphException.BadRequest($"directoryScopeId '{scope}' is not supported: only tenant-wide assignments ('/') are.", "Request_BadRequest");
@@ -114,7 +114,7 @@ internal static partial class RolesEndpoints
         {
             var assignment = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
             var role = DirectoryRoles.Find((string)assignment.Data["roleDefinitionId"]!)!;
-            audit.Target = RoleTarget(role);
+            audit.Targets = [RoleTarget(role)];
             var principal = await store.GetObjectAsync(audit.TenantId, assignment.RefId!, http.RequestAborted);
             var principalTarget = principal is null
                 ? new TargetResource { Id = assignment.RefId, Type = "Other", ModifiedProperties = RoleProperties(role, adding: false) }

@@ -39,7 +39,7 @@ internal static class ServicePrincipalsEndpoints
     internal static async Task<JsonObject> CreateAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, JsonObject body, CancellationToken ct)
     {
         var appId = (string)body["appId"]!;
-        audit.Target = new TargetResource { Type = "ServicePrincipal", DisplayName = appId };
+        audit.Targets = [new TargetResource { Type = "ServicePrincipal", DisplayName = appId }];
         var app = await store.FindObjectAsync(audit.TenantId, Schemas.Application.Kind, appId.ToLowerInvariant(), ct)
             ?? throw GraphException.BadRequest($"The appId '{appId}' of the service principal does not reference a valid application object in this tenant.",
                 "Request_BadRequest");

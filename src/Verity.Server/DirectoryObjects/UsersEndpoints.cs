@@ -51,7 +51,7 @@ internal static class UsersEndpoints
     /// <summary>Creates a user from a Graph request body (also used by bootstrap and the demo seed).</summary>
     internal static async Task<JsonObject> CreateAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, JsonObject body, CancellationToken ct)
     {
-        audit.Target = new TargetResource { Type = "User", UserPrincipalName = body["userPrincipalName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null };
+        audit.Targets = [new TargetResource { Type = "User", UserPrincipalName = body["userPrincipalName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null }];
         Schema.Validate(body, create: true);
         var tenant = await store.GetTenantAsync(audit.TenantId, ct);
         var upn = CheckUserPrincipalName((string)body["userPrincipalName"]!, tenant!);
@@ -91,7 +91,7 @@ internal static class UsersEndpoints
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var user = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
-            audit.Target = DirectoryKit.Target(Schema, user);
+            audit.Targets = [DirectoryKit.Target(Schema, user)];
             Schema.Validate(body, create: false);
             var data = user.Data.DeepClone().AsObject();
             DirectoryKit.Apply(Schema, body, data);
@@ -166,7 +166,7 @@ internal static class UsersEndpoints
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var user = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
-            audit.Target = DirectoryKit.Target(Schema, user);
+            audit.Targets = [DirectoryKit.Target(Schema, user)];
             if (audit.Caller.IsApp || audit.Caller.ObjectId != user.Id)
             {
                 throw GraphException.Forbidden("changePassword is self-service: only the signed-in user may change their own password.");

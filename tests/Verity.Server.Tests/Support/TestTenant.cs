@@ -92,8 +92,14 @@ internal sealed class TestTenant(VerityHost host, ProvisionedTenant tenant)
         return all;
     }
 
+    /// <summary>The newest successful entry of an activity.</summary>
     public async Task<JsonObject> LastAuditAsync(string activity, HttpClient? client = null) =>
-        (await AuditAsync(client)).Last(a => (string?)a["activityDisplayName"] == activity);
+        (await AuditAsync(client)).Last(a => (string?)a["activityDisplayName"] == activity && (string?)a["result"] == "success");
+
+    /// <summary>Every entry of an activity that names the given object among its targets, oldest first.</summary>
+    public async Task<List<JsonObject>> AuditOfAsync(string activity, string targetId) =>
+        [.. (await AuditAsync()).Where(a => (string?)a["activityDisplayName"] == activity
+            && a["targetResources"]!.AsArray().Any(t => (string?)t!["id"] == targetId))];
 
     public static async Task<JsonObject> ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
     {

@@ -1,0 +1,86 @@
+using System.Net;
+using Verity.Server.Tests.Support;
+using static Verity.Server.Tests.Support.TestTenant;
+
+namespace Verity.Server.Tests.DirectoryObjects;
+
+/// <summary>Role assignments are audited, and roles decide who may write and who may read the audit log.</summary>
+public sealed class RoleTests(SqliteHost host) : IClassFixture<SqliteHost>
+{
+    private const string GlobalReader = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+    private const string ReportsReader = "4a5d8f65-41da-4de4-8968-e035b65339cf";
+    private const string UserAdministrator = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Add_and_remove_member_from_role_use_Entras_role_properties()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var user = await tenant.CreateUserAsync(admin, "hal");
+
+        var assignment = await tenant.AssignRoleAsync(admin, (string)user["id"]!, GlobalReader);
+        var listed = await ExpectAsync(await admin.GetAsync($"/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{user["id"]}'", Ct), HttpStatusCode.OK);
+        await ExpectAsync(await admin.DeleteAsync($"/v1.0/roleManagement/directory/roleAssignments/{assignment}", Ct), HttpStatusCode.NoContent);
+
+        Assert.Equal(assignment, (string?)listed["value"]![0]!["id"]);
+        var added = await tenant.LastAuditAsync("Add member to role");
+        Assert.Equal("RoleManagement", (string?)added["category"]);
+        var principal = added["targetResources"]![0]!.AsObject();
+        Assert.Equal((string?)user["id"], (string?)principal["id"]);
+        Assert.Equal("\"Global Reader\"", (string?)Property(principal, "Role.DisplayName")["newValue"]);
+        Assert.Equal($"\"{GlobalReader}\"", (string?)Property(principal, "Role.TemplateId")["newValue"]);
+        Assert.Equal("\"GlobalReaders\"", (string?)Property(principal, "Role.WellKnownObjectName")["newValue"]);
+        Assert.Equal("Role", (string?)added["targetResources"]![1]!["type"]);
+        var removed = await tenant.LastAuditAsync("Remove member from role");
+        Assert.Equal("Unassign", (string?)removed["operationType"]);
+        Assert.Equal("\"Global Reader\"", (string?)Property(removed["targetResources"]![0]!.AsObject(), "Role.DisplayName")["oldValue"]);
+    }
+
+    [Fact]
+    public async Task A_global_reader_reads_everything_but_a_write_is_403_and_audited_as_a_failure()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var reader = await tenant.CreateUserAsync(admin, "ivy", "Reader-Passw0rd");
+        await tenant.AssignRoleAsync(admin, (string)reader["id"]!, GlobalReader);
+        using var client = host.NewClient(await tenant.UserTokenAsync($"ivy@{tenant.Domain}", "Reader-Passw0rd"));
+        var usersBefore = (await ExpectAsync(await admin.GetAsync("/v1.0/users", Ct), HttpStatusCode.OK))["value"]!.AsArray().Count;
+
+        var list = await client.GetAsync("/v1.0/users", Ct);
+        var audit = await client.GetAsync("/v1.0/auditLogs/directoryAudits", Ct);
+        var write = await client.PostAsync("/v1.0/users", Json($$$"""{"accountEnabled":true,"displayName":"X","mailNickname":"x","userPrincipalName":"x@{{{tenant.Domain}}}","passwordProfile":{"password":"Xx-Passw0rd"}}"""), Ct);
+
+        await ExpectAsync(list, HttpStatusCode.OK);
+        await ExpectAsync(audit, HttpStatusCode.OK);
+        await ExpectErrorAsync(write, HttpStatusCode.Forbidden, "Insufficient privileges");
+        Assert.Equal(usersBefore, (await ExpectAsync(await admin.GetAsync("/v1.0/users", Ct), HttpStatusCode.OK))["value"]!.AsArray().Count);
+        var failure = (await tenant.AuditAsync()).Last(a => (string?)a["activityDisplayName"] == "Add user");
+        Assert.Equal("failure", (string?)failure["result"]);
+        Assert.Equal($"ivy@{tenant.Domain}", (string?)failure["initiatedBy"]!["user"]!["userPrincipalName"]);
+        Assert.Contains("Insufficient privileges", (string?)failure["resultReason"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Only_roles_that_may_read_logs_read_the_audit_log()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var plain = await tenant.CreateUserAsync(admin, "jay", "Plain-Passw0rd");
+        var reports = await tenant.CreateUserAsync(admin, "kim", "Reports-Passw0rd");
+        var userAdmin = await tenant.CreateUserAsync(admin, "lea", "UserAdmin-Passw0rd");
+        await tenant.AssignRoleAsync(admin, (string)reports["id"]!, ReportsReader);
+        await tenant.AssignRoleAsync(admin, (string)userAdmin["id"]!, UserAdministrator);
+
+        using var plainClient = host.NewClient(await tenant.UserTokenAsync($"jay@{tenant.Domain}", "Plain-Passw0rd"));
+        using var reportsClient = host.NewClient(await tenant.UserTokenAsync($"kim@{tenant.Domain}", "Reports-Passw0rd"));
+        using var userAdminClient = host.NewClient(await tenant.UserTokenAsync($"lea@{tenant.Domain}", "UserAdmin-Passw0rd"));
+
+        await ExpectErrorAsync(await plainClient.GetAsync("/v1.0/auditLogs/directoryAudits", Ct), HttpStatusCode.Forbidden);
+        await ExpectAsync(await reportsClient.GetAsync("/v1.0/auditLogs/directoryAudits", Ct), HttpStatusCode.OK);
+        await ExpectErrorAsync(await userAdminClient.GetAsync("/v1.0/auditLogs/directoryAudits", Ct), HttpStatusCode.Forbidden);
+        await ExpectAsync(await plainClient.GetAsync("/v1.0/users", Ct), HttpStatusCode.OK);
+        await ExpectErrorAsync(await reportsClient.PatchAsync($"/v1.0/users/{plain["id"]}", Json("""{"jobTitle":"x"}"""), Ct), HttpStatusCode.Forbidden);
+        await ExpectAsync(await userAdminClient.PatchAsync($"/v1.0/users/{plain["id"]}", Json("""{"jobTitle":"x"}"""), Ct), HttpStatusCode.NoContent);
+    }
+}
