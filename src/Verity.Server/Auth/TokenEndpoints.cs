@@ -186,19 +186,23 @@ internal static partial class TokenEndpoints
         if (subject.IsApp)
         {
             identity.SetClaim("app_displayname", subject.DisplayName);
-            identity.SetClaims("roles", [.. subject.AppRoles]);
+            identity.AddClaim(ArrayClaim("roles", subject.AppRoles));
         }
         else
         {
             identity.SetClaim("name", subject.DisplayName).SetClaim("upn", subject.UserPrincipalName).SetClaim("preferred_username", subject.UserPrincipalName);
         }
-        identity.SetClaims("wids", [.. subject.RoleIds]);
+        identity.AddClaim(ArrayClaim("wids", subject.RoleIds));
         var principal = new ClaimsPrincipal(identity);
         principal.SetResources(GraphResource);
         principal.SetScopes(http.GetOpenIddictServerRequest()?.GetScopes() ?? []);
         principal.SetDestinations(static _ => [Destinations.AccessToken]);
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
+
+    /// <summary>Entra sends <c>roles</c> and <c>wids</c> as JSON arrays even with one value; clients index into them.</summary>
+    private static Claim ArrayClaim(string type, IReadOnlyList<string> values) =>
+        new(type, System.Text.Json.JsonSerializer.Serialize(values), JsonClaimValueTypes.JsonArray);
 
     /// <summary>MSAL.NET's password flow asks this before the token endpoint; every Verity account is a managed one.</summary>
     private static IResult UserRealm(string upn) => Results.Json(new
