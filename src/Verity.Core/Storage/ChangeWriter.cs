@@ -14,7 +14,7 @@ public sealed class ChangeWriter : IAsyncDisposable
 {
     private const int MaxBatch = 1000;
     private readonly IDirectoryStore _store;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue;
     private readonly Task[] _loops;
 
     /// <param name="store">Where changes are committed.</param>
@@ -25,6 +25,7 @@ public sealed class ChangeWriter : IAsyncDisposable
     public ChangeWriter(IDirectoryStore store, int writers = 1)
     {
         _store = store;
+        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         // Threads of their own: SQLite commits block (and fsync), and blocked pool threads on two cores starve requests.
         _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }

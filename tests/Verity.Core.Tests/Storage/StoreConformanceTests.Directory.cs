@@ -130,12 +130,14 @@ public abstract partial class StoreConformanceTests
         Assert.Null(await Directory.GetTenantAsync(Guid.NewGuid(), Ct));
     }
 
-    [Fact]
-    public async Task The_change_writer_fails_only_the_conflicting_change_of_a_batch_and_records_its_failure()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task The_change_writer_fails_only_the_conflicting_change_of_a_batch_and_records_its_failure(int writers)
     {
         var tenant = await NewTenantAsync();
         await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(User(tenant, "taken@contoso.test"))], Audits = [] }], Ct);
-        await using var writer = new ChangeWriter(Directory);
+        await using var writer = new ChangeWriter(Directory, writers);
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => writer.SubmitAsync(new DirectoryChange
         {
