@@ -33,11 +33,13 @@ internal sealed record ProvisionedTenant(Guid TenantId, string Domain, string Ad
 /// Creates a tenant: its subscribed SKUs, a Global Administrator and optionally an application holding the role, all
 /// through the audited directory code, so a tenant's log starts with its own creation.
 /// </summary>
-internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writer, TimeProvider time)
+internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writer, TimeProvider clock)
 {
     public async Task<ProvisionedTenant> ProvisionAsync(TenantRequest request, CancellationToken ct)
     {
         var domain = request.AdminUserPrincipalName.Split('@')[1];
+        var demoClock = request.Demo ? DemoTenant.Clock(clock) : null;
+        var time = (TimeProvider?)demoClock ?? clock;
         var tenant = new Tenant(request.TenantId ?? Guid.NewGuid(), request.DisplayName, domain, time.GetUtcNow());
         await store.CreateTenantAsync(tenant, ct);
         var system = SystemScope(tenant.Id, time);
@@ -67,9 +69,9 @@ internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writ
             var sp = await ServicePrincipalsEndpoints.CreateAsync(system, store, writer, new JsonObject { ["appId"] = clientId }, ct);
             await RolesEndpoints.AssignAsync(system, store, writer, (string)sp["id"]!, DirectoryRoles.GlobalAdministrator.TemplateId, "/", ct);
         }
-        if (request.Demo)
+        if (demoClock is not null)
         {
-            await DemoTenant.SeedAsync(tenant, store, writer, time, ct);
+            await DemoTenant.SeedAsync(tenant, store, writer, demoClock, ct);
         }
         return new ProvisionedTenant(tenant.Id, domain, request.AdminUserPrincipalName, request.AdminPassword, (string)admin["id"]!, request.ClientId, secret);
     }

@@ -22,13 +22,15 @@ internal static class DemoTenant
         "HR Partners", "VPN Users", "Office 365 Pilot", "Security Champions"];
     private static readonly string[] AppNames = ["Payroll Connector", "CRM Sync", "Expense Portal", "Build Agent", "HR Onboarding"];
 
-    public static async Task SeedAsync(Tenant tenant, IDirectoryStore store, ChangeWriter writer, TimeProvider time, CancellationToken ct)
+    /// <summary>A clock that starts four weeks ago, so the whole demo tenant, its creation included, has a history.</summary>
+    public static DemoClock Clock(TimeProvider time) => new(time.GetUtcNow().AddDays(-28), time.GetUtcNow().AddMinutes(-5));
+
+    public static async Task SeedAsync(Tenant tenant, IDirectoryStore store, ChangeWriter writer, DemoClock clock, CancellationToken ct)
     {
         var random = new Random(20261124);
-        var clock = new DemoClock(time.GetUtcNow().AddDays(-28));
         AuditScope As(Caller caller)
         {
-            clock.Advance(TimeSpan.FromMinutes(random.Next(20, 240)));
+            clock.Advance(TimeSpan.FromMinutes(random.Next(60, 360)));
             return new AuditScope(caller with { IpAddress = $"198.51.100.{random.Next(2, 250)}" }, null, "Mozilla/5.0 (Verity demo)", clock);
         }
         var admin = (await store.ListObjectsAsync(tenant.Id, Schemas.User.Kind, null, 1, ct)).First();
@@ -128,11 +130,12 @@ internal static class DemoTenant
             _ => [], () => new Graph.GraphException(409, "Request_Conflict", "Demo seed conflict."));
     }
 
-    private sealed class DemoClock(DateTimeOffset start) : TimeProvider
+    /// <summary>Moves only when told to, and never past <paramref name="end"/>.</summary>
+    internal sealed class DemoClock(DateTimeOffset start, DateTimeOffset end) : TimeProvider
     {
         private DateTimeOffset _now = start;
 
-        public void Advance(TimeSpan by) => _now += by;
+        public void Advance(TimeSpan by) => _now = _now + by < end ? _now + by : end;
 
         public override DateTimeOffset GetUtcNow() => _now;
     }

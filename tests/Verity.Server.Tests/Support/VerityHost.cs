@@ -90,7 +90,7 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
     }
 }
 
-public sealed class SqliteHost : VerityHost
+public class SqliteHost : VerityHost
 {
     protected override Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>
@@ -98,6 +98,15 @@ public sealed class SqliteHost : VerityHost
             ["Verity:Storage:Provider"] = "sqlite",
             ["Verity:Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"verity-http-{Guid.NewGuid():N}.db")}",
         });
+}
+
+/// <summary>A host started with the demo switch: its bootstrap tenant (verity.local) is seeded with history.</summary>
+public sealed class DemoHost : SqliteHost
+{
+    public const string AdminPassword = "Bootstrap-Admin-1!";
+
+    protected override async Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
+        new Dictionary<string, string>(await base.StorageSettingsAsync()) { ["Verity:Bootstrap:Demo"] = "true" };
 }
 
 public sealed class PostgresHost : VerityHost
