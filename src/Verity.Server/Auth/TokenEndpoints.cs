@@ -66,9 +66,12 @@ internal static partial class TokenEndpoints
         });
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRing>((o, keys) =>
+        services.AddSingleton<ValidatedTokenCache>();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRing, ValidatedTokenCache>((o, keys, cache) =>
         {
             o.MapInboundClaims = false;
+            o.TokenHandlers.Clear();
+            o.TokenHandlers.Add(cache);
             o.TokenValidationParameters = new TokenValidationParameters
             {
                 IssuerSigningKeyResolver = (_, _, _, _) => [keys.SigningKey],
