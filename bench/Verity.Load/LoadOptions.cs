@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Verity.Load;
 
-internal sealed record LoadOptions(string[] Engines, string? Postgres, string ServerDll, int Seconds, int Concurrency)
+internal sealed record LoadOptions(string[] Engines, string? Postgres, string ServerDll, int Seconds, int Concurrency, int WarmupSeconds)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -19,7 +19,8 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             throw new ArgumentException("--postgres <connection string of a server where databases may be created> is required for the postgres engine.");
         }
         return new LoadOptions(engines, postgres, Path.GetFullPath(Get("--server", FindServer())),
-            int.Parse(Get("--seconds", "10"), CultureInfo.InvariantCulture), int.Parse(Get("--concurrency", "64"), CultureInfo.InvariantCulture));
+            int.Parse(Get("--seconds", "10"), CultureInfo.InvariantCulture), int.Parse(Get("--concurrency", "64"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--warmup", "15"), CultureInfo.InvariantCulture));
     }
 
     private static string FindServer()

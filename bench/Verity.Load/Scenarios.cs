@@ -53,8 +53,8 @@ internal static class Scenarios
 
     private static async Task<string> RunAsync(string engine, string name, LoadOptions options, Func<int, int, Task<bool>> operation)
     {
-        // Warm up (JIT, pools, token) for two seconds, then measure.
-        await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(2), operation, 1_000_000);
+        // Warm up first: tiered JIT and dynamic PGO need about fifteen seconds of load to reach steady state on two cores.
+        await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
         var (latencies, errors, elapsed) = await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
         var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors);
         Console.WriteLine(line);
