@@ -19,7 +19,9 @@ internal static class Scenarios
 
     public static async Task<string> UpdateUsersAsync(ApiClient api, string engine, LoadOptions options)
     {
-        var users = new string[256];
+        // Two users per worker, each worker updating only its own: concurrent updates of one object are a conflict to
+        // retry, not the throughput this measures.
+        var users = new string[2 * options.Concurrency];
         await Parallel.ForAsync(0, users.Length, async (i, ct) =>
         {
             var body = $$$"""{"accountEnabled":true,"displayName":"Load user {{{i}}}","mailNickname":"load{{{i}}}","userPrincipalName":"load{{{i}}}@verity.local","passwordProfile":{"password":"Load-Password-{{{i}}}!"}}""";
@@ -29,7 +31,7 @@ internal static class Scenarios
         return await RunAsync(engine, "PATCH /v1.0/users/{id} (Update user)", options, async (worker, i) =>
         {
             var body = $$"""{"jobTitle":"Title {{worker}}-{{i}}"}""";
-            using var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1.0/users/{users[(worker * 7 + i) % users.Length]}")
+            using var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1.0/users/{users[(worker + i * options.Concurrency) % users.Length]}")
             {
                 Content = new StringContent(body, Encoding.UTF8, "application/json"),
             };

@@ -56,33 +56,43 @@ public sealed class ChangeWriter : IAsyncDisposable
 
     private async Task CommitBatchAsync(List<Pending> batch)
     {
-        try
+        var remaining = batch;
+        for (var attempt = 0; remaining.Count > 0; attempt++)
         {
-            await _store.CommitAsync([.. batch.Select(p => p.Change)], CancellationToken.None).ConfigureAwait(false);
-            foreach (var p in batch)
+            try
             {
-                p.Done.TrySetResult(new ChangeOutcome(true));
+                await _store.CommitAsync([.. remaining.Select(p => p.Change)], CancellationToken.None).ConfigureAwait(false);
+                foreach (var p in remaining)
+                {
+                    p.Done.TrySetResult(new ChangeOutcome(true));
+                }
+                return;
             }
-            return;
-        }
-        catch (ChangeConflictException) when (batch.Count > 1)
-        {
-            // Fall through: retry one by one so only the conflicting change fails.
-        }
-        catch (ChangeConflictException conflict)
-        {
-            await CommitFailureAsync(batch[0], conflict).ConfigureAwait(false);
-            return;
-        }
-        catch (Exception e)
-        {
-            foreach (var p in batch)
+            catch (ChangeConflictException conflict) when (conflict.Index >= 0 && conflict.Index < remaining.Count && attempt < 8)
             {
-                p.Done.TrySetException(e);
+                // The store named the change: settle it alone and commit the others together again.
+                await CommitFailureAsync(remaining[conflict.Index], conflict).ConfigureAwait(false);
+                remaining = [.. remaining.Where((_, i) => i != conflict.Index)];
             }
-            return;
+            catch (ChangeConflictException)
+            {
+                // The store could not tell which change conflicted (or many did): one by one, so only those fail.
+                await CommitOneByOneAsync(remaining).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e)
+            {
+                foreach (var p in remaining)
+                {
+                    p.Done.TrySetException(e);
+                }
+                return;
+            }
         }
+    }
 
+    private async Task CommitOneByOneAsync(List<Pending> batch)
+    {
         foreach (var p in batch)
         {
             try
