@@ -153,4 +153,29 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), entries.Select(e => e.Seq));
         Assert.Single(entries, e => System.Text.Encoding.UTF8.GetString(e.Json).Contains("\"result\":\"failure\"", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Two_updates_from_the_same_read_in_one_batch_commit_one_and_report_the_other_stale()
+    {
+        var tenant = await NewTenantAsync();
+        var user = User(tenant, "race@contoso.test");
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(user)], Audits = [] }], Ct);
+        var read = (await Directory.GetObjectAsync(tenant, user.Id, Ct))!;
+        await using var writer = new ChangeWriter(Directory);
+        DirectoryChange Rename(string name)
+        {
+            var data = read.Data.DeepClone().AsObject();
+            data["displayName"] = name;
+            return new DirectoryChange { TenantId = tenant, Ops = [new UpdateObject(read with { Data = data })], Audits = [Audit("Update user")] };
+        }
+
+        var outcomes = await Task.WhenAll(
+            [.. Enumerable.Range(0, 10).Select(i => writer.SubmitAsync(new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(User(tenant, $"other{i}@contoso.test"))], Audits = [Audit()] })),
+             writer.SubmitAsync(Rename("first")), writer.SubmitAsync(Rename("second"))]);
+
+        Assert.Equal(11, outcomes.Count(o => o.Committed));
+        Assert.Equal(ConflictKind.Stale, Assert.Single(outcomes, o => !o.Committed).Conflict);
+        Assert.Equal(11, (await AllEntriesAsync(tenant)).Count);
+        Assert.Equal(2, (await Directory.GetObjectAsync(tenant, user.Id, Ct))!.Version);
+    }
 }
