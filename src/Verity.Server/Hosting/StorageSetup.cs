@@ -44,7 +44,14 @@ internal static class StorageSetup
         switch (options.Provider.ToLowerInvariant())
         {
             case "postgres":
-                var postgres = new PostgresStore(NpgsqlDataSource.Create(options.ConnectionString!));
+                // The write path sends the same few statements over and over: let Npgsql prepare them, so PostgreSQL
+                // parses and plans each once per connection instead of once per batch.
+                var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+                if (connection.MaxAutoPrepare == 0)
+                {
+                    connection.MaxAutoPrepare = 64;
+                }
+                var postgres = new PostgresStore(NpgsqlDataSource.Create(connection.ConnectionString));
                 return new Stores(postgres, postgres);
             default:
                 var sqlite = new SqliteStore(string.IsNullOrWhiteSpace(options.ConnectionString) ? "Data Source=data/verity.db" : options.ConnectionString);

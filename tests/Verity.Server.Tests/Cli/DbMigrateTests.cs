@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace Verity.Server.Tests.Cli;
+
+/// <summary>The built <c>verity</c> command, run as an operator would.</summary>
+public sealed class DbMigrateTests
+{
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "verity.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Db_migrate_applies_the_schema_once_and_says_so()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"verity-cli-{Guid.NewGuid():N}.db");
+
+        var first = await RunAsync("db", "migrate", "--connection-string", $"Data Source={file}");
+        var second = await RunAsync("db", "migrate", "--connection-string", $"Data Source={file}");
+
+        Assert.Equal(0, first.Exit);
+        Assert.Contains("up to date", first.Output, StringComparison.Ordinal);
+        Assert.Equal(0, second.Exit);
+        await using var conn = new SqliteConnection($"Data Source={file};Pooling=False");
+        await conn.OpenAsync(TestContext.Current.CancellationToken);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "select count(*) from schema_migrations";
+        Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken))!);
+        File.Delete(file);
+    }
+
+    [Fact]
+    public async Task Bad_arguments_exit_with_2_and_an_unreachable_database_with_1()
+    {
+        var bad = await RunAsync("db", "migrate", "--provider", "oracle");
+        var unreachable = await RunAsync("db", "migrate", "--provider", "postgres", "--connection-string", "Host=127.0.0.1;Port=1;Username=x;Timeout=2");
+
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("oracle", bad.Error, StringComparison.Ordinal);
+        Assert.Equal(1, unreachable.Exit);
+        Assert.Contains("Migration failed", unreachable.Error, StringComparison.Ordinal);
+    }
+}
