@@ -4,8 +4,10 @@ using System.Text.Json.Nodes;
 namespace Verity.Load;
 
 /// <summary>An HTTP client holding an app token from Verity's own token endpoint (client credentials).</summary>
-internal sealed class ApiClient(HttpClient http) : IDisposable
+internal sealed class ApiClient(HttpClient http, string token) : IDisposable
 {
+    public string Token { get; } = token;
+
     /// <summary>The bootstrap tenant's domain: that of the default admin, admin@verity.local.</summary>
     private const string Tenant = "verity.local";
 
@@ -19,9 +21,9 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
             ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret, ["scope"] = "https://graph.microsoft.com/.default",
         }));
         var body = JsonNode.Parse(await token.Content.ReadAsStringAsync())!;
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string?)body["access_token"]
-            ?? throw new InvalidOperationException($"No token: {body.ToJsonString()}"));
-        return new ApiClient(http);
+        var accessToken = (string?)body["access_token"] ?? throw new InvalidOperationException($"No token: {body.ToJsonString()}");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return new ApiClient(http, accessToken);
     }
 
     public void Dispose() => Http.Dispose();

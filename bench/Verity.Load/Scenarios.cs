@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -10,11 +9,10 @@ namespace Verity.Load;
 internal static class Scenarios
 {
     public static Task<string> CreateGroupsAsync(ApiClient api, string engine, LoadOptions options) =>
-        RunAsync(engine, "POST /v1.0/groups (Add group)", options, async (worker, i) =>
+        RunAsync(api, engine, "POST /v1.0/groups (Add group)", options, async (http, worker, i) =>
         {
             var body = $$"""{"displayName":"Load group {{worker}}-{{i}}","mailEnabled":false,"mailNickname":"load{{worker}}x{{i}}","securityEnabled":true}""";
-            using var response = await api.Http.PostAsync("/v1.0/groups", new StringContent(body, Encoding.UTF8, "application/json"));
-            return response.StatusCode == HttpStatusCode.Created;
+            return await http.SendAsync(RawHttp.Request("POST", "/v1.0/groups", api.Http.BaseAddress!.Authority, api.Token, body)) == 201;
         });
 
     public static async Task<string> UpdateUsersAsync(ApiClient api, string engine, LoadOptions options)
@@ -28,15 +26,11 @@ internal static class Scenarios
             using var response = await api.Http.PostAsync("/v1.0/users", new StringContent(body, Encoding.UTF8, "application/json"), ct);
             users[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["id"]!;
         });
-        return await RunAsync(engine, "PATCH /v1.0/users/{id} (Update user)", options, async (worker, i) =>
+        return await RunAsync(api, engine, "PATCH /v1.0/users/{id} (Update user)", options, async (http, worker, i) =>
         {
             var body = $$"""{"jobTitle":"Title {{worker}}-{{i}}"}""";
-            using var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1.0/users/{users[(worker + i * options.Concurrency) % users.Length]}")
-            {
-                Content = new StringContent(body, Encoding.UTF8, "application/json"),
-            };
-            using var response = await api.Http.SendAsync(request);
-            return response.StatusCode == HttpStatusCode.NoContent;
+            var path = $"/v1.0/users/{users[(worker + i * options.Concurrency) % users.Length]}";
+            return await http.SendAsync(RawHttp.Request("PATCH", path, api.Http.BaseAddress!.Authority, api.Token, body)) == 204;
         });
     }
 
@@ -53,29 +47,31 @@ internal static class Scenarios
         return count;
     }
 
-    private static async Task<string> RunAsync(string engine, string name, LoadOptions options, Func<int, int, Task<bool>> operation)
+    private static async Task<string> RunAsync(ApiClient api, string engine, string name, LoadOptions options, Func<RawHttp, int, int, Task<bool>> operation)
     {
         // Warm up first: tiered JIT and dynamic PGO need about fifteen seconds of load to reach steady state on two cores.
-        await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
-        var (latencies, errors, elapsed) = await DriveAsync(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
+        await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
+        var (latencies, errors, elapsed) = await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
         var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors);
         Console.WriteLine(line);
         return line;
     }
 
-    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> DriveAsync(int concurrency, TimeSpan duration,
-        Func<int, int, Task<bool>> operation, int offset)
+    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> DriveAsync(ApiClient api, int concurrency, TimeSpan duration,
+        Func<RawHttp, int, int, Task<bool>> operation, int offset)
     {
         var all = new List<double>[concurrency];
         var errors = 0;
+        var connections = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => RawHttp.ConnectAsync(api.Http.BaseAddress!)));
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
         {
             var mine = all[worker] = new List<double>(100_000);
+            await using var http = connections[worker];
             for (var i = offset; clock.Elapsed < duration; i++)
             {
                 var start = Stopwatch.GetTimestamp();
-                if (await operation(worker, i))
+                if (await operation(http, worker, i))
                 {
                     mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
