@@ -13,6 +13,9 @@ public interface ILogStore
     /// <summary>Reads one page. Never returns entries of another tenant or log.</summary>
     Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct);
 
+    /// <summary>How many entries match the query's filter (paging options are ignored).</summary>
+    Task<long> CountAsync(LogQuery query, CancellationToken ct);
+
     /// <summary>Reads one entry by its id, or null when the tenant has no such entry.</summary>
     Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct);
 }

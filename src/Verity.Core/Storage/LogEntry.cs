@@ -89,6 +89,8 @@ public sealed record LogQuery
     public bool Descending { get; init; } = true;
     /// <summary>Continue after this sequence number (exclusive), in the query's direction; null for the first page.</summary>
     public long? AfterSeq { get; init; }
+    /// <summary>Only entries matching this filter; null for all.</summary>
+    public LogFilter? Filter { get; init; }
 }
 
 public sealed record LogPage(IReadOnlyList<StoredLogEntry> Entries, bool HasMore);

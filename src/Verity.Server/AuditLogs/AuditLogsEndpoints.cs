@@ -16,12 +16,32 @@ internal static class AuditLogsEndpoints
 {
     public const int DefaultTop = 100;
     public const int MaxTop = 1000;
-    private static readonly string[] Supported = ["$top", "$skiptoken", "$orderby"];
+    private static readonly string[] Supported = ["$top", "$skiptoken", "$orderby", "$filter", "$count"];
 
     public static void MapAuditLogs(this RouteGroupBuilder v1)
     {
         v1.MapGet("/auditLogs/directoryAudits", List).Requires(Permission.ReadAuditLogs).WithName("directoryAudits");
+        v1.MapGet("/auditLogs/directoryAudits/$count", Count).Requires(Permission.ReadAuditLogs);
         v1.MapGet("/auditLogs/directoryAudits/{id}", Get).Requires(Permission.ReadAuditLogs);
+    }
+
+    private static async Task<IResult> Count(HttpContext http, ILogStore logs)
+    {
+        var count = await logs.CountAsync(new LogQuery { TenantId = http.Audit().TenantId, Top = 1, Filter = ParseFilter(http.Request) }, http.RequestAborted);
+        return Results.Text(count.ToString(CultureInfo.InvariantCulture), "text/plain");
+    }
+
+    private static LogFilter? ParseFilter(HttpRequest request)
+    {
+        var text = request.Query["$filter"].ToString();
+        try
+        {
+            return text.Length == 0 ? null : FilterParser.Parse(text);
+        }
+        catch (QueryException e)
+        {
+            throw GraphException.BadRequest(e.Message);
+        }
     }
 
     private static async Task List(HttpContext http, ILogStore logs, SkipTokens tokens)
@@ -45,16 +65,26 @@ internal static class AuditLogsEndpoints
             "activityDateTime asc" or "activityDateTime" => false,
             var other => throw GraphException.BadRequest($"$orderby '{other}' is not supported. Use 'activityDateTime desc' (default) or 'activityDateTime asc'."),
         };
-        var fingerprint = Fingerprint(http.Audit().TenantId, descending);
+        var filter = ParseFilter(request);
+        var withCount = request.Query["$count"].ToString() switch
+        {
+            "" or "false" => false,
+            "true" => true,
+            var other => throw GraphException.BadRequest($"$count must be true or false, not '{other}'."),
+        };
+        var fingerprint = Fingerprint(http.Audit().TenantId, descending, request.Query["$filter"].ToString());
         long? after = null;
         if (request.Query.TryGetValue("$skiptoken", out var token))
         {
             after = tokens.Codec.Decode(token.ToString(), fingerprint)
                 ?? throw GraphException.BadRequest("The $skiptoken is invalid, was altered, or belongs to a different query. Follow @odata.nextLink exactly as returned.");
         }
-        var page = await logs.QueryAsync(new LogQuery { TenantId = http.Audit().TenantId, Top = top, Descending = descending, AfterSeq = after }, http.RequestAborted);
+        var query = new LogQuery { TenantId = http.Audit().TenantId, Top = top, Descending = descending, AfterSeq = after, Filter = filter };
+        var page = await logs.QueryAsync(query, http.RequestAborted);
+        long? count = withCount ? await logs.CountAsync(query, http.RequestAborted) : null;
         var next = page.HasMore ? DirectoryLists.NextLink(request, tokens.Codec.Encode(page.Entries[^1].Seq, fingerprint)) : null;
-        await GraphResults.WriteRawCollectionAsync(http.Response, $"{GraphResults.MetadataUrl(request)}#auditLogs/directoryAudits", next, page.Entries.Select(e => e.Json));
+        await GraphResults.WriteRawCollectionAsync(http.Response, $"{GraphResults.MetadataUrl(request)}#auditLogs/directoryAudits", next,
+            page.Entries.Select(e => e.Json), count);
     }
 
     private static async Task Get(HttpContext http, ILogStore logs, string id)
@@ -68,7 +98,8 @@ internal static class AuditLogsEndpoints
     }
 
     /// <summary>What a skiptoken is bound to: the tenant and every option that shapes the result.</summary>
-    private static string Fingerprint(Guid tenantId, bool descending) => $"directoryAudits|{tenantId}|{(descending ? "desc" : "asc")}";
+    private static string Fingerprint(Guid tenantId, bool descending, string filter) =>
+        $"directoryAudits|{tenantId}|{(descending ? "desc" : "asc")}|{filter}";
 }
 
 /// <summary>The skiptoken codec with the server's persistent key, loaded at start.</summary>

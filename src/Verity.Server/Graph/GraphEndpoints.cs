@@ -16,6 +16,7 @@ internal static class GraphEndpoints
 
     public static void MapGraphApi(this WebApplication app)
     {
+        app.MapGraphMetadata();
         var v1 = app.MapGroup("/v1.0").RequireAuthorization().AddEndpointFilter<DirectoryFilter>();
         v1.MapUsers();
         v1.MapGroups();

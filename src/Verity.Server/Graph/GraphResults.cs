@@ -30,12 +30,16 @@ internal static class GraphResults
     }
 
     /// <summary>Writes a collection whose items are stored UTF-8 JSON, copied byte for byte.</summary>
-    public static async Task WriteRawCollectionAsync(HttpResponse response, string context, string? nextLink, IEnumerable<byte[]> items)
+    public static async Task WriteRawCollectionAsync(HttpResponse response, string context, string? nextLink, IEnumerable<byte[]> items, long? count = null)
     {
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.Body);
         w.WriteStartObject();
         w.WriteString("@odata.context", context);
+        if (count is { } total)
+        {
+            w.WriteNumber("@odata.count", total);
+        }
         if (nextLink is not null)
         {
             w.WriteString("@odata.nextLink", nextLink);

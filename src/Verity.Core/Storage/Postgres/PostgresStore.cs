@@ -315,13 +315,33 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
+        var (filter, args) = Where(query);
         var sql = query.Descending
-            ? "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq < @after order by seq desc limit @top"
-            : "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq > @after order by seq limit @top";
-        await using var cmd = Command(sql, ("t", query.TenantId), ("after", query.AfterSeq ?? (query.Descending ? long.MaxValue : 0)), ("top", query.Top + 1));
+            ? $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq < @after{filter} order by a.seq desc limit @top"
+            : $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq > @after{filter} order by a.seq limit @top";
+        await using var cmd = Command(sql, [("t", query.TenantId), ("after", query.AfterSeq ?? (query.Descending ? long.MaxValue : 0)), ("top", query.Top + 1), .. args]);
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
+    }
+
+    public async Task<long> CountAsync(LogQuery query, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var cmd = Command($"select count(*) from directory_audits a where a.tenant_id = @t{filter}", [("t", query.TenantId), .. args]);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The filter as " and (…)" with its parameters (names without the @ Npgsql does not need).</summary>
+    private static (string Sql, (string, object)[] Args) Where(LogQuery query)
+    {
+        if (query.Filter is null)
+        {
+            return ("", []);
+        }
+        var sql = new FilterSql(t => t.UtcDateTime, (column, p) => $"starts_with({column}, {p})", (column, p) => $"strpos({column}, {p}) > 0");
+        var condition = sql.Render(query.Filter);
+        return ($" and {condition}", [.. sql.Parameters.Select(p => (p.Name[1..], p.Value))]);
     }
 
     public async Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct)

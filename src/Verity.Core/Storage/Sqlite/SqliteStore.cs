@@ -371,15 +371,38 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
+        var (filter, args) = Where(query);
         var sql = query.Descending
-            ? "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq < @after order by seq desc limit @top"
-            : "select seq, id, activity_at, json from directory_audits where tenant_id = @t and seq > @after order by seq limit @top";
+            ? $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq < @after{filter} order by a.seq desc limit @top"
+            : $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq > @after{filter} order by a.seq limit @top";
         var after = query.AfterSeq ?? (query.Descending ? long.MaxValue : 0);
         await using var conn = await OpenAsync(ct);
-        using var cmd = Command(conn, null, sql, ("@t", Key(query.TenantId)), ("@after", after), ("@top", query.Top + 1));
+        using var cmd = Command(conn, null, sql, [("@t", Key(query.TenantId)), ("@after", after), ("@top", query.Top + 1), .. args]);
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
+    }
+
+    public async Task<long> CountAsync(LogQuery query, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, $"select count(*) from directory_audits a where a.tenant_id = @t{filter}", [("@t", Key(query.TenantId)), .. args]);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The filter as " and (…)" with its parameters; times are stored as ticks, text compares byte-wise (BINARY).</summary>
+    private static (string Sql, (string, object)[] Args) Where(LogQuery query)
+    {
+        if (query.Filter is null)
+        {
+            return ("", []);
+        }
+        var sql = new FilterSql(t => t.UtcTicks,
+            (column, p) => $"({column} >= {p} and {column} < {p} || char(1114111))",
+            (column, p) => $"instr({column}, {p}) > 0");
+        var condition = sql.Render(query.Filter);
+        return ($" and {condition}", [.. sql.Parameters]);
     }
 
     public async Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct)

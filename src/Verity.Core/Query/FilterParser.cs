@@ -1,0 +1,245 @@
+using System.Text.RegularExpressions;
+using Microsoft.OData;
+using Microsoft.OData.UriParser;
+using Verity.Core.Storage;
+
+namespace Verity.Core.Query;
+
+/// <summary>A query a client can fix: the message says what was wrong and what is accepted.</summary>
+public sealed class QueryException(string message) : Exception(message);
+
+/// <summary>
+/// Parses an OData <c>$filter</c> with Microsoft.OData.Core against <see cref="GraphModel"/> and translates the tree
+/// into a <see cref="LogFilter"/>. Anything the filter record cannot express is a <see cref="QueryException"/>.
+/// </summary>
+public static partial class FilterParser
+{
+    private const int MaxLength = 4096;
+
+    private static readonly Dictionary<string, LogField> EntryFields = new(StringComparer.Ordinal)
+    {
+        ["id"] = LogField.Id,
+        ["activityDateTime"] = LogField.ActivityDateTime,
+        ["activityDisplayName"] = LogField.ActivityDisplayName,
+        ["category"] = LogField.Category,
+        ["correlationId"] = LogField.CorrelationId,
+        ["loggedByService"] = LogField.LoggedByService,
+        ["operationType"] = LogField.OperationType,
+        ["result"] = LogField.Result,
+        ["initiatedBy/user/id"] = LogField.InitiatorUserId,
+        ["initiatedBy/user/displayName"] = LogField.InitiatorUserDisplayName,
+        ["initiatedBy/user/userPrincipalName"] = LogField.InitiatorUserPrincipalName,
+        ["initiatedBy/app/appId"] = LogField.InitiatorAppId,
+        ["initiatedBy/app/displayName"] = LogField.InitiatorAppDisplayName,
+        ["initiatedBy/app/servicePrincipalId"] = LogField.InitiatorServicePrincipalId,
+    };
+
+    private static readonly Dictionary<string, LogField> TargetFields = new(StringComparer.Ordinal)
+    {
+        ["id"] = LogField.TargetId,
+        ["displayName"] = LogField.TargetDisplayName,
+        ["type"] = LogField.TargetType,
+        ["userPrincipalName"] = LogField.TargetUserPrincipalName,
+    };
+
+    /// <summary>Which operations each field accepts (every supported one is answered from an index).</summary>
+    private static readonly Dictionary<LogField, string[]> Accepted = new()
+    {
+        [LogField.Id] = ["eq", "in"],
+        [LogField.ActivityDateTime] = ["eq", "ne", "gt", "ge", "lt", "le"],
+        [LogField.ActivityDisplayName] = ["eq", "ne", "in", "startswith", "contains"],
+        [LogField.Category] = ["eq", "ne", "in"],
+        [LogField.CorrelationId] = ["eq", "in"],
+        [LogField.LoggedByService] = ["eq", "ne", "in"],
+        [LogField.OperationType] = ["eq", "ne", "in"],
+        [LogField.Result] = ["eq", "ne", "in"],
+        [LogField.InitiatorUserId] = ["eq", "in"],
+        [LogField.InitiatorUserDisplayName] = ["eq", "in", "startswith", "contains"],
+        [LogField.InitiatorUserPrincipalName] = ["eq", "in", "startswith", "contains"],
+        [LogField.InitiatorAppId] = ["eq", "in"],
+        [LogField.InitiatorAppDisplayName] = ["eq", "in", "startswith", "contains"],
+        [LogField.InitiatorServicePrincipalId] = ["eq", "in"],
+        [LogField.TargetId] = ["eq", "in"],
+        [LogField.TargetDisplayName] = ["eq", "in", "startswith", "contains"],
+        [LogField.TargetType] = ["eq", "in"],
+        [LogField.TargetUserPrincipalName] = ["eq", "in", "startswith", "contains"],
+    };
+
+    // Graph's documentation compares activityDateTime with bare dates (activityDateTime le 2018-01-24); OData types
+    // those as Edm.Date, so they are read as midnight UTC.
+    [GeneratedRegex(@"(activityDateTime\s+(?:eq|ne|gt|ge|lt|le)\s+)(\d{4}-\d{2}-\d{2})(?![T\d:])")]
+    private static partial Regex BareDate();
+
+    public static LogFilter Parse(string filter)
+    {
+        if (filter.Length > MaxLength)
+        {
+            throw new QueryException($"$filter is longer than {MaxLength} characters.");
+        }
+        var parser = new ODataQueryOptionParser(GraphModel.Model, GraphModel.DirectoryAudit, null,
+            new Dictionary<string, string> { ["$filter"] = BareDate().Replace(filter, "${1}${2}T00:00:00Z") })
+        {
+            Resolver = new StringAsEnumResolver { EnableCaseInsensitive = false },
+            Settings = { MaximumExpansionDepth = 2, MaximumExpansionCount = 2 },
+        };
+        FilterClause clause;
+        try
+        {
+            clause = parser.ParseFilter();
+        }
+        catch (ODataException e)
+        {
+            throw new QueryException($"Invalid $filter: {e.Message}");
+        }
+        return Translate(clause.Expression, insideTargets: false);
+    }
+
+    private static LogFilter Translate(QueryNode node, bool insideTargets)
+    {
+        switch (node)
+        {
+            case ConvertNode convert:
+                return Translate(convert.Source, insideTargets);
+            case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.And } and:
+                return new AndFilter(Translate(and.Left, insideTargets), Translate(and.Right, insideTargets));
+            case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Or } or:
+                return new OrFilter(Translate(or.Left, insideTargets), Translate(or.Right, insideTargets));
+            case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } not:
+                return new NotFilter(Translate(not.Operand, insideTargets));
+            case BinaryOperatorNode compare:
+                return Compare(compare, insideTargets);
+            case SingleValueFunctionCallNode call when call.Name is "startswith" or "contains":
+                return Function(call, insideTargets);
+            case InNode @in:
+                return In(@in, insideTargets);
+            case AnyNode any when !insideTargets:
+                if (any.Source is not CollectionComplexNode { Property.Name: "targetResources" })
+                {
+                    throw new QueryException("any() is supported on targetResources only, e.g. targetResources/any(t: t/id eq '…').");
+                }
+                return new AnyTargetFilter(Translate(any.Body, insideTargets: true));
+            case AnyNode or AllNode:
+                throw new QueryException("Lambda operators cannot be nested here; use targetResources/any(t: …) at the top level.");
+            case SingleValueFunctionCallNode call:
+                throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
+            default:
+                throw new QueryException($"This $filter expression ({node.Kind}) is not supported. Compare a property with a literal, combine with and/or/not.");
+        }
+    }
+
+    private static LogFilter Compare(BinaryOperatorNode node, bool insideTargets)
+    {
+        var op = node.OperatorKind switch
+        {
+            BinaryOperatorKind.Equal => (CompareOp.Eq, "eq"),
+            BinaryOperatorKind.NotEqual => (CompareOp.Ne, "ne"),
+            BinaryOperatorKind.GreaterThan => (CompareOp.Gt, "gt"),
+            BinaryOperatorKind.GreaterThanOrEqual => (CompareOp.Ge, "ge"),
+            BinaryOperatorKind.LessThan => (CompareOp.Lt, "lt"),
+            BinaryOperatorKind.LessThanOrEqual => (CompareOp.Le, "le"),
+            _ => throw new QueryException($"Operator '{node.OperatorKind}' is not supported in $filter. Supported: eq, ne, gt, ge, lt, le, and, or, not, in."),
+        };
+        var (field, path) = Field(node.Left, insideTargets);
+        Check(field, path, op.Item2);
+        var value = Literal(node.Right, path);
+        if (field == LogField.ActivityDateTime)
+        {
+            return new CompareFilter(field, op.Item1, value as DateTimeOffset?
+                ?? throw new QueryException("activityDateTime compares with a timestamp (2025-03-01T00:00:00Z) or a date (2025-03-01)."));
+        }
+        return new CompareFilter(field, op.Item1, value as string ?? throw new QueryException($"{path} compares with a string literal in single quotes."));
+    }
+
+    private static LogFilter Function(SingleValueFunctionCallNode call, bool insideTargets)
+    {
+        var args = call.Parameters.ToList();
+        if (args.Count != 2)
+        {
+            throw new QueryException($"{call.Name}() takes a property and a string: {call.Name}(activityDisplayName, 'Add').");
+        }
+        var (field, path) = Field(args[0], insideTargets);
+        Check(field, path, call.Name);
+        if (Literal(args[1], path) is not string { Length: > 0 } text)
+        {
+            throw new QueryException($"{call.Name}() needs a non-empty string literal as its second argument.");
+        }
+        return call.Name == "startswith" ? new StartsWithFilter(field, text) : new ContainsFilter(field, text);
+    }
+
+    private static LogFilter In(InNode node, bool insideTargets)
+    {
+        var (field, path) = Field(node.Left, insideTargets);
+        Check(field, path, "in");
+        if (node.Right is not CollectionConstantNode list || list.Collection.Count is 0 or > 100)
+        {
+            throw new QueryException($"in takes a list of 1 to 100 literals: {path} in ('a', 'b').");
+        }
+        return new InFilter(field, [.. list.Collection.Select(c => Literal(c, path) as string
+            ?? throw new QueryException($"{path} in (…) takes string literals."))]);
+    }
+
+    private static (LogField Field, string Path) Field(QueryNode node, bool insideTargets)
+    {
+        if (node is ConvertNode convert)
+        {
+            return Field(convert.Source, insideTargets);
+        }
+        if (node is SingleValueFunctionCallNode call)
+        {
+            throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
+        }
+        if (node is not SingleValuePropertyAccessNode access)
+        {
+            throw new QueryException("The left side of a comparison must be a property, e.g. category eq 'UserManagement'.");
+        }
+        var segments = new List<string> { access.Property.Name };
+        var source = access.Source;
+        while (source is SingleComplexNode complex)
+        {
+            segments.Insert(0, complex.Property.Name);
+            source = complex.Source;
+        }
+        var path = string.Join('/', segments);
+        var isTarget = source is ResourceRangeVariableReferenceNode { RangeVariable.Name: not "$it" };
+        if (isTarget && TargetFields.TryGetValue(path, out var targetField))
+        {
+            return (targetField, $"targetResources/{path}");
+        }
+        if (!isTarget && !insideTargets && EntryFields.TryGetValue(path, out var field))
+        {
+            return (field, path);
+        }
+        throw new QueryException(isTarget
+            ? $"Filtering on targetResources/{path} is not supported. Inside targetResources/any(t: …) use t/id, t/displayName, t/type or t/userPrincipalName."
+            : $"Filtering on '{path}' is not supported. Filterable: {string.Join(", ", EntryFields.Keys)}, and targetResources/any(t: …).");
+    }
+
+    private static void Check(LogField field, string path, string op)
+    {
+        if (!Accepted[field].Contains(op))
+        {
+            throw new QueryException($"$filter on {path} supports {string.Join(", ", Accepted[field])}; '{op}' is not supported.");
+        }
+    }
+
+    /// <summary>The parser hands enum literals over as their number; the log stores the member name ("failure").</summary>
+    private static string EnumMember(ODataEnumValue value) =>
+        long.TryParse(value.Value, System.Globalization.CultureInfo.InvariantCulture, out var number)
+        && Microsoft.OData.Edm.ExtensionMethods.FindType(GraphModel.Model, value.TypeName) is Microsoft.OData.Edm.IEdmEnumType type
+        && type.Members.FirstOrDefault(m => m.Value.Value == number) is { } member
+            ? member.Name
+            : value.Value;
+
+    private static object Literal(QueryNode node, string path) => node switch
+    {
+        ConvertNode convert => Literal(convert.Source, path),
+        ConstantNode { Value: null } => throw new QueryException($"Comparing {path} with null is not supported."),
+        ConstantNode { Value: string s } => s,
+        ConstantNode { Value: DateTimeOffset t } => t.ToUniversalTime(),
+        ConstantNode { Value: DateOnly d } => new DateTimeOffset(d.Year, d.Month, d.Day, 0, 0, 0, TimeSpan.Zero),
+        ConstantNode { Value: ODataEnumValue e } => EnumMember(e),
+        ConstantNode { Value: Guid g } => g.ToString(),
+        ConstantNode other => throw new QueryException($"{path} cannot be compared with the literal {other.LiteralText}."),
+        _ => throw new QueryException($"The right side of a comparison on {path} must be a literal."),
+    };
+}

@@ -1,0 +1,72 @@
+using Microsoft.OData.Edm;
+
+namespace Verity.Core.Query;
+
+/// <summary>
+/// The EDM model of the Graph types the log API serves (namespace <c>microsoft.graph</c>), as in Graph's CSDL. It
+/// drives <c>$filter</c> parsing and is what <c>GET /v1.0/$metadata</c> returns.
+/// </summary>
+public static class GraphModel
+{
+    public const string Namespace = "microsoft.graph";
+
+    public static IEdmModel Model { get; } = Build();
+
+    public static IEdmEntityType DirectoryAudit { get; } = (IEdmEntityType)Model.FindDeclaredType($"{Namespace}.directoryAudit");
+
+    private static EdmModel Build()
+    {
+        var model = new EdmModel();
+        var result = new EdmEnumType(Namespace, "operationResult");
+        foreach (var (name, value) in new[] { ("success", 0L), ("failure", 1L), ("timeout", 2L), ("unknownFutureValue", 3L) })
+        {
+            result.AddMember(name, new EdmEnumMemberValue(value));
+        }
+        model.AddElement(result);
+
+        var keyValue = Complex(model, "keyValue", "key", "value");
+        var userIdentity = Complex(model, "userIdentity", "id", "displayName", "userPrincipalName", "ipAddress");
+        var appIdentity = Complex(model, "appIdentity", "appId", "displayName", "servicePrincipalId", "servicePrincipalName");
+        var initiator = new EdmComplexType(Namespace, "auditActivityInitiator");
+        initiator.AddStructuralProperty("user", new EdmComplexTypeReference(userIdentity, true));
+        initiator.AddStructuralProperty("app", new EdmComplexTypeReference(appIdentity, true));
+        model.AddElement(initiator);
+        var modifiedProperty = Complex(model, "modifiedProperty", "displayName", "oldValue", "newValue");
+        var target = Complex(model, "targetResource", "id", "displayName", "type", "userPrincipalName", "groupType");
+        target.AddStructuralProperty("modifiedProperties", Collection(modifiedProperty));
+
+        var directoryAudit = new EdmEntityType(Namespace, "directoryAudit");
+        directoryAudit.AddKeys(directoryAudit.AddStructuralProperty("id", EdmPrimitiveTypeKind.String, false));
+        directoryAudit.AddStructuralProperty("activityDateTime", EdmPrimitiveTypeKind.DateTimeOffset, false);
+        directoryAudit.AddStructuralProperty("activityDisplayName", EdmPrimitiveTypeKind.String, false);
+        directoryAudit.AddStructuralProperty("additionalDetails", Collection(keyValue));
+        directoryAudit.AddStructuralProperty("category", EdmPrimitiveTypeKind.String, false);
+        directoryAudit.AddStructuralProperty("correlationId", EdmPrimitiveTypeKind.String, true);
+        directoryAudit.AddStructuralProperty("initiatedBy", new EdmComplexTypeReference(initiator, false));
+        directoryAudit.AddStructuralProperty("loggedByService", EdmPrimitiveTypeKind.String, true);
+        directoryAudit.AddStructuralProperty("operationType", EdmPrimitiveTypeKind.String, true);
+        directoryAudit.AddStructuralProperty("result", new EdmEnumTypeReference(result, true));
+        directoryAudit.AddStructuralProperty("resultReason", EdmPrimitiveTypeKind.String, true);
+        directoryAudit.AddStructuralProperty("targetResources", Collection(target));
+        model.AddElement(directoryAudit);
+
+        var container = new EdmEntityContainer(Namespace, "GraphService");
+        container.AddEntitySet("directoryAudits", directoryAudit);
+        model.AddElement(container);
+        return model;
+    }
+
+    private static EdmComplexType Complex(EdmModel model, string name, params string[] stringProperties)
+    {
+        var type = new EdmComplexType(Namespace, name, baseType: null, isAbstract: false, isOpen: name == "userIdentity");
+        foreach (var property in stringProperties)
+        {
+            type.AddStructuralProperty(property, EdmPrimitiveTypeKind.String, true);
+        }
+        model.AddElement(type);
+        return type;
+    }
+
+    private static EdmCollectionTypeReference Collection(IEdmComplexType element) =>
+        new(new EdmCollectionType(new EdmComplexTypeReference(element, true)));
+}

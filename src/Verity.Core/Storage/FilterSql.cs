@@ -1,0 +1,76 @@
+namespace Verity.Core.Storage;
+
+/// <summary>
+/// Renders a <see cref="LogFilter"/> as a SQL condition over <c>directory_audits a</c> (and its targets <c>t</c>),
+/// every value a parameter. The two backends share the SQL and differ only where told: how a time is stored and how
+/// prefix and substring tests are written.
+/// </summary>
+internal sealed class FilterSql(Func<DateTimeOffset, object> time, Func<string, string, string> startsWith, Func<string, string, string> contains)
+{
+    public List<(string Name, object Value)> Parameters { get; } = [];
+
+    public string Render(LogFilter filter) => filter switch
+    {
+        AndFilter f => $"({Render(f.Left)} and {Render(f.Right)})",
+        OrFilter f => $"({Render(f.Left)} or {Render(f.Right)})",
+        // OData's not() is true where a property is null; SQL's NOT of a null comparison is not.
+        NotFilter f => $"(not coalesce({Render(f.Inner)}, false))",
+        CompareFilter { Field: LogField.Id, Op: CompareOp.Eq, Value: string id } => Id(id),
+        CompareFilter f => Compare(f),
+        InFilter { Field: LogField.Id } f => $"({string.Join(" or ", f.Values.Select(Id))})",
+        InFilter f => $"{Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))})",
+        StartsWithFilter f => startsWith(Column(f.Field), Add(f.Prefix)),
+        ContainsFilter f => contains(Column(f.Field), Add(f.Text)),
+        AnyTargetFilter f => $"exists (select 1 from directory_audit_targets t where t.tenant_id = a.tenant_id and t.seq = a.seq and {Render(f.Inner)})",
+        _ => throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter."),
+    };
+
+    private string Compare(CompareFilter f)
+    {
+        var column = Column(f.Field);
+        var value = Add(f.Value is DateTimeOffset t ? time(t) : f.Value);
+        return f.Op switch
+        {
+            CompareOp.Eq => $"{column} = {value}",
+            CompareOp.Ne => $"({column} is null or {column} <> {value})",
+            CompareOp.Gt => $"{column} > {value}",
+            CompareOp.Ge => $"{column} >= {value}",
+            CompareOp.Lt => $"{column} < {value}",
+            CompareOp.Le => $"{column} <= {value}",
+            _ => throw new ArgumentOutOfRangeException(nameof(f), f.Op, "Unknown operator."),
+        };
+    }
+
+    /// <summary>Ids are found through their indexed key, then compared whole (see <see cref="LogEntry.KeyOf"/>).</summary>
+    private string Id(string id) => $"(a.id_key = {Add(LogEntry.KeyOf(id))} and a.id = {Add(id)})";
+
+    private string Add(object value)
+    {
+        var name = $"@f{Parameters.Count}";
+        Parameters.Add((name, value));
+        return name;
+    }
+
+    private static string Column(LogField field) => field switch
+    {
+        LogField.Id => "a.id",
+        LogField.ActivityDateTime => "a.activity_at",
+        LogField.ActivityDisplayName => "a.activity",
+        LogField.Category => "a.category",
+        LogField.CorrelationId => "a.correlation_id",
+        LogField.LoggedByService => "a.service",
+        LogField.OperationType => "a.operation_type",
+        LogField.Result => "a.result",
+        LogField.InitiatorUserId => "a.initiator_user_id",
+        LogField.InitiatorUserDisplayName => "a.initiator_user_name",
+        LogField.InitiatorUserPrincipalName => "a.initiator_upn",
+        LogField.InitiatorAppId => "a.initiator_app_id",
+        LogField.InitiatorAppDisplayName => "a.initiator_app_name",
+        LogField.InitiatorServicePrincipalId => "a.initiator_sp_id",
+        LogField.TargetId => "t.target_id",
+        LogField.TargetDisplayName => "t.display_name",
+        LogField.TargetType => "t.type",
+        LogField.TargetUserPrincipalName => "t.upn",
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Unknown field."),
+    };
+}

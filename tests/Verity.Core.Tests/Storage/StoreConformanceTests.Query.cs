@@ -1,0 +1,126 @@
+using Verity.Core.Model;
+using Verity.Core.Query;
+using Verity.Core.Storage;
+
+namespace Verity.Core.Tests.Storage;
+
+/// <summary>The $filter golden table: each query, parsed as a client sends it, must return exactly these entries.</summary>
+public abstract partial class StoreConformanceTests
+{
+    private static readonly DateTimeOffset Day = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Entries e0…e7, oldest first. Their names say what each query should find.</summary>
+    private static IEnumerable<(string Name, DirectoryAudit Audit)> GoldenEntries()
+    {
+        var admin = new AuditInitiator(new UserIdentity("u-admin", "Ada Admin", "ada@contoso.test", "203.0.113.1"), null);
+        var helpdesk = new AuditInitiator(new UserIdentity("u-help", "Hal Help", "hal@contoso.test", "203.0.113.2"), null);
+        var app = new AuditInitiator(null, new AppIdentity("app-1", "Payroll Sync", "sp-1", "app-1"));
+        TargetResource User(string id, string upn, string name) => new() { Id = id, DisplayName = name, Type = "User", UserPrincipalName = upn };
+        TargetResource Group(string id, string name) => new() { Id = id, DisplayName = name, Type = "Group" };
+        DirectoryAudit Entry(int n, string activity, string category, string op, AuditInitiator by, AuditResult result, params TargetResource[] targets) => new()
+        {
+            Id = $"Directory_golden-{n}_ABCDE_{1000 + n}",
+            Category = category,
+            CorrelationId = $"corr-{n % 3}",
+            Result = result,
+            ActivityDisplayName = activity,
+            ActivityDateTime = Day.AddHours(n * 12),
+            OperationType = op,
+            InitiatedBy = by,
+            TargetResources = targets,
+            LoggedByService = n == 7 ? "Self-service Password Management" : "Core Directory",
+        };
+        yield return ("e0", Entry(0, "Add user", "UserManagement", "Add", admin, AuditResult.Success, User("t-bob", "bob@contoso.test", "Bob Builder")));
+        yield return ("e1", Entry(1, "Update user", "UserManagement", "Update", helpdesk, AuditResult.Success, User("t-bob", "bob@contoso.test", "Bob Builder")));
+        yield return ("e2", Entry(2, "Add group", "GroupManagement", "Add", admin, AuditResult.Success, Group("t-fin", "Finance Team")));
+        yield return ("e3", Entry(3, "Add member to group", "GroupManagement", "Assign", app, AuditResult.Success,
+            User("t-carol", "carol@contoso.test", "Carol Jones"), Group("t-fin", "Finance Team")));
+        yield return ("e4", Entry(4, "Add user", "UserManagement", "Add", helpdesk, AuditResult.Failure, User("t-dan", "dan@contoso.test", "Dan Fail")));
+        yield return ("e5", Entry(5, "Add application", "ApplicationManagement", "Add", admin, AuditResult.Success,
+            new TargetResource { Id = "t-app", DisplayName = "Expense Portal", Type = "Application" }));
+        yield return ("e6", Entry(6, "Update user", "UserManagement", "Update", app, AuditResult.Success, User("t-carol", "carol@contoso.test", "Carol Jones")));
+        yield return ("e7", Entry(7, "Reset password (self-service)", "UserManagement", "Update", helpdesk, AuditResult.Success,
+            User("t-hal", "hal@contoso.test", "Hal Help")));
+    }
+
+    public static TheoryData<string, string> GoldenQueries => new()
+    {
+        { "activityDateTime ge 2026-03-02T00:00:00Z", "e7 e6 e5 e4 e3 e2" },
+        { "activityDateTime le 2026-03-02", "e2 e1 e0" },
+        { "activityDateTime gt 2026-03-02T00:00:00Z and activityDateTime lt 2026-03-03T12:00:00Z", "e4 e3" },
+        { "activityDateTime eq 2026-03-01T12:00:00Z", "e1" },
+        { "activityDisplayName eq 'Add user'", "e4 e0" },
+        { "startswith(activityDisplayName, 'Add')", "e5 e4 e3 e2 e0" },
+        { "contains(activityDisplayName, 'member')", "e3" },
+        { "category eq 'GroupManagement'", "e3 e2" },
+        { "category in ('GroupManagement', 'ApplicationManagement')", "e5 e3 e2" },
+        { "correlationId eq 'corr-1'", "e7 e4 e1" },
+        { "id eq 'Directory_golden-5_ABCDE_1005'", "e5" },
+        { "id eq 'Directory_golden-5_ABCDE_1004'", "" },
+        { "loggedByService eq 'Self-service Password Management'", "e7" },
+        { "result eq 'failure'", "e4" },
+        { "result ne 'success'", "e4" },
+        { "operationType eq 'Assign'", "e3" },
+        { "initiatedBy/user/id eq 'u-help'", "e7 e4 e1" },
+        { "initiatedBy/user/displayName eq 'Ada Admin'", "e5 e2 e0" },
+        { "initiatedBy/user/userPrincipalName eq 'hal@contoso.test'", "e7 e4 e1" },
+        { "startswith(initiatedBy/user/userPrincipalName, 'ad')", "e5 e2 e0" },
+        { "initiatedBy/app/appId eq 'app-1'", "e6 e3" },
+        { "initiatedBy/app/displayName eq 'Payroll Sync'", "e6 e3" },
+        { "initiatedBy/app/servicePrincipalId eq 'sp-1'", "e6 e3" },
+        { "targetResources/any(t: t/id eq 't-bob')", "e1 e0" },
+        { "targetResources/any(t: t/displayName eq 'Finance Team')", "e3 e2" },
+        { "targetResources/any(x: startswith(x/displayName, 'Car'))", "e6 e3" },
+        { "targetResources/any(t: t/type eq 'Application')", "e5" },
+        { "targetResources/any(t: startswith(t/userPrincipalName, 'carol@'))", "e6 e3" },
+        { "targetResources/any(t: t/type eq 'Group' and t/displayName eq 'Finance Team')", "e3 e2" },
+        { "category eq 'UserManagement' and result eq 'success'", "e7 e6 e1 e0" },
+        { "category eq 'ApplicationManagement' or operationType eq 'Assign'", "e5 e3" },
+        { "(category eq 'GroupManagement' or category eq 'ApplicationManagement') and initiatedBy/user/id eq 'u-admin'", "e5 e2" },
+        { "not (category eq 'UserManagement')", "e5 e3 e2" },
+        { "activityDisplayName eq 'Add user' and targetResources/any(t: t/id eq 't-dan')", "e4" },
+        { "startswith(activityDisplayName, 'Reset') and activityDateTime ge 2026-03-04", "e7" },
+        { "contains(targetResources/any(t: t/displayName eq 'x') eq true, 'x') eq false", "ERROR" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GoldenQueries))]
+    public async Task Golden_filters_return_exactly_their_entries_newest_first(string filter, string expected)
+    {
+        if (expected == "ERROR")
+        {
+            Assert.Throws<QueryException>(() => FilterParser.Parse(filter));
+            return;
+        }
+        var tenant = await NewTenantAsync();
+        var noise = await NewTenantAsync();
+        var golden = GoldenEntries().ToList();
+        await Log.AppendAsync([.. golden.Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit)), .. golden.Select(g => LogEntry.FromDirectoryAudit(noise, g.Audit))], Ct);
+        var names = golden.ToDictionary(g => g.Audit.Id, g => g.Name);
+        var query = new LogQuery { TenantId = tenant, Top = 100, Filter = FilterParser.Parse(filter) };
+
+        var page = await Log.QueryAsync(query, Ct);
+        var count = await Log.CountAsync(query, Ct);
+
+        var found = string.Join(' ', page.Entries.Select(e => names[e.Id]));
+        Assert.Equal(expected, found);
+        Assert.Equal(page.Entries.Count, count);
+    }
+
+    [Fact]
+    public async Task Filtered_pages_continue_by_commit_order()
+    {
+        var tenant = await NewTenantAsync();
+        await Log.AppendAsync([.. GoldenEntries().Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit))], Ct);
+        var filter = FilterParser.Parse("category eq 'UserManagement'");
+
+        var first = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 2, Filter = filter }, Ct);
+        var second = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 2, Filter = filter, AfterSeq = first.Entries[^1].Seq }, Ct);
+        var third = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 2, Filter = filter, AfterSeq = second.Entries[^1].Seq }, Ct);
+
+        Assert.True(first.HasMore);
+        Assert.True(second.HasMore);
+        Assert.False(third.HasMore);
+        Assert.Equal([8L, 7, 5, 2, 1], first.Entries.Concat(second.Entries).Concat(third.Entries).Select(e => e.Seq));
+    }
+}
