@@ -80,12 +80,15 @@ public sealed class ChangeWriter : IAsyncDisposable
                 await CommitOneByOneAsync(remaining).ConfigureAwait(false);
                 return;
             }
+            catch (Exception) when (remaining.Count > 1)
+            {
+                // Not a conflict (bad data, a dropped connection): find the change at fault without failing the others.
+                await CommitOneByOneAsync(remaining).ConfigureAwait(false);
+                return;
+            }
             catch (Exception e)
             {
-                foreach (var p in remaining)
-                {
-                    p.Done.TrySetException(e);
-                }
+                remaining[0].Done.TrySetException(e);
                 return;
             }
         }

@@ -154,7 +154,11 @@ internal static partial class TokenEndpoints
     private static ValueTask AdvertiseTenantEndpoints(HandleConfigurationRequestContext context)
     {
         var request = context.Transaction.GetHttpRequest()!;
-        var tid = (Guid)context.Transaction.Properties[TenantKey]!;
+        if (TenantOf(context.Transaction) is not { } tid)
+        {
+            context.Reject(Errors.InvalidRequest, "AADSTS90002: No tenant in the address. Use /{tenant}/v2.0/.well-known/openid-configuration.");
+            return default;
+        }
         var root = $"{request.Scheme}://{request.Host}{request.PathBase}/{tid}";
         context.TokenEndpoint = new Uri($"{root}/oauth2/v2.0/token");
         context.JsonWebKeySetEndpoint = new Uri($"{root}/discovery/v2.0/keys");
@@ -238,7 +242,9 @@ internal static partial class TokenEndpoints
 
     internal static void SetSubject(HttpContext http, TokenSubject subject) => http.Items[SubjectKey] = subject;
 
-    internal static Guid TenantOf(OpenIddictServerTransaction transaction) => (Guid)transaction.Properties[TenantKey]!;
+    /// <summary>The tenant resolved from the address, or null when the request came without one (e.g. /oauth2/v2.0/token).</summary>
+    internal static Guid? TenantOf(OpenIddictServerTransaction transaction) =>
+        transaction.Properties.TryGetValue(TenantKey, out var tenant) ? (Guid)tenant! : null;
 }
 
 internal sealed record TokenSubject(Guid TenantId, string ObjectId, bool IsApp, string? DisplayName, string? UserPrincipalName, string AppId,
@@ -247,11 +253,17 @@ internal sealed record TokenSubject(Guid TenantId, string ObjectId, bool IsApp, 
 /// <summary>Checks a token request against the directory, with Entra's AADSTS errors.</summary>
 internal static class TokenRequests
 {
+    private static readonly Lazy<string> UnknownUserHash = new(() => Secrets.HashPassword(Guid.NewGuid().ToString()));
+
     public static async ValueTask ValidateAsync(ValidateTokenRequestContext context)
     {
         var http = context.Transaction.GetHttpRequest()!.HttpContext;
         var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
-        var tenantId = TokenEndpoints.TenantOf(context.Transaction);
+        if (TokenEndpoints.TenantOf(context.Transaction) is not { } tenantId)
+        {
+            context.Reject(Errors.InvalidRequest, "AADSTS90002: No tenant in the address. Use /{tenant}/oauth2/v2.0/token with a tenant id or domain.");
+            return;
+        }
         var ct = http.RequestAborted;
         var request = context.Request;
         if (string.IsNullOrEmpty(request.ClientId))
@@ -304,7 +316,9 @@ internal static class TokenRequests
                 return;
             }
             var user = string.IsNullOrEmpty(request.Username) ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, request.Username.ToLowerInvariant(), ct);
-            if (user is null || request.Password is null || !Secrets.VerifyPassword(request.Password, (string?)user.Secrets["passwordHash"]))
+            // An unknown user costs the same hash as a known one, so response times do not reveal which names exist.
+            var hash = (string?)user?.Secrets["passwordHash"] ?? UnknownUserHash.Value;
+            if (!Secrets.VerifyPassword(request.Password ?? "", hash) || user is null)
             {
                 context.Reject(Errors.InvalidGrant, "AADSTS50126: Error validating credentials due to invalid username or password.");
                 return;

@@ -110,6 +110,16 @@ internal static class ApplicationsEndpoints
                 throw GraphException.BadRequest($"Invalid value for passwordCredential.{key}.");
             }
         }
+        var app = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
+        audit.Targets = [DirectoryKit.Target(Schema, app)];
+        // A secret for an app whose service principal holds a directory role is that role: only those who may grant
+        // roles may mint one.
+        if (!audit.Caller.Has(Permission.ManageRoles)
+            && await store.FindObjectAsync(audit.TenantId, Schemas.ServicePrincipal.Kind, app.LookupKey!, http.RequestAborted) is { } sp
+            && (await store.ListObjectsByRefAsync(audit.TenantId, Schemas.RoleAssignment.Kind, sp.Id, http.RequestAborted)).Count > 0)
+        {
+            throw GraphException.Forbidden("This application's service principal holds a directory role; only a Global Administrator may add its credentials.");
+        }
         var secret = Secrets.NewClientSecret();
         var credential = await AddSecretAsync(audit, store, writer, id, secret, (string?)requested["displayName"],
             ParseTime(requested["startDateTime"]), ParseTime(requested["endDateTime"]), http.RequestAborted);
@@ -130,6 +140,10 @@ internal static class ApplicationsEndpoints
             var app = await store.GetOr404Async(audit.TenantId, Schema, id, ct);
             audit.Targets = [DirectoryKit.Target(Schema, app)];
             var start = startTime ?? audit.Now();
+            if (start.Year > 9000 || endTime?.Year > 9000)
+            {
+                throw GraphException.BadRequest("passwordCredential dates must be before the year 9000.");
+            }
             var end = endTime ?? start.AddYears(2);
             if (end <= start)
             {

@@ -148,14 +148,17 @@ internal static class DirectoryKit
         {
             return null;
         }
+        string? id = null;
         try
         {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/').PadRight((token.Length + 3) / 4 * 4, '=')));
+            id = Encoding.UTF8.GetString(Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/').PadRight((token.Length + 3) / 4 * 4, '=')));
         }
         catch (FormatException)
         {
-            throw GraphException.BadRequest("The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.");
         }
+        return id is { Length: > 0 and <= 64 } && !id.Any(char.IsControl)
+            ? id
+            : throw GraphException.BadRequest("The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.");
     }
 
     public static string EncodeSkipToken(string lastId) =>

@@ -77,11 +77,11 @@ internal static class GroupsEndpoints
         });
     }
 
-    private static Task<IResult> ListMembers(HttpContext http, IDirectoryStore store, string id) => ListLinked(http, store, id, "member", "members");
+    private static Task<IResult> ListMembers(HttpContext http, IDirectoryStore store, string id) => ListLinked(http, store, id, "member");
 
-    private static Task<IResult> ListOwners(HttpContext http, IDirectoryStore store, string id) => ListLinked(http, store, id, "owner", "owners");
+    private static Task<IResult> ListOwners(HttpContext http, IDirectoryStore store, string id) => ListLinked(http, store, id, "owner");
 
-    private static async Task<IResult> ListLinked(HttpContext http, IDirectoryStore store, string id, string relation, string segment)
+    private static async Task<IResult> ListLinked(HttpContext http, IDirectoryStore store, string id, string relation)
     {
         var tenant = http.Audit().TenantId;
         var group = await store.GetOr404Async(tenant, Schema, id, http.RequestAborted);
@@ -98,7 +98,7 @@ internal static class GroupsEndpoints
                 items.Add(item);
             }
         }
-        return GraphResults.Collection(http.Request, $"groups('{group.Id}')/{segment}", items);
+        return GraphResults.Collection(http.Request, "directoryObjects", items);
     }
 
     private static Task<IResult> AddMember(HttpContext http, IDirectoryStore store, ChangeWriter writer, string id) =>
@@ -131,7 +131,16 @@ internal static class GroupsEndpoints
     /// Adds or removes a member or owner. Entra's shape: target 1 is the member carrying Group.* properties (new values
     /// when added, old values when removed), target 2 the group.
     /// </summary>
-    private static async Task ChangeLinkAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, string id, string memberId, bool adding,
+    private static Task ChangeLinkAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, string id, string memberId, bool adding,
+        string relation, Activity activity, string[] allowedKinds, CancellationToken ct) =>
+        // A lost race re-runs the checks, which then answer as Graph does (already a member, or not one).
+        DirectoryKit.RetryOnStaleAsync(async () =>
+        {
+            await ChangeLinkOnceAsync(audit, store, writer, id, memberId, adding, relation, activity, allowedKinds, ct);
+            return true;
+        });
+
+    private static async Task ChangeLinkOnceAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, string id, string memberId, bool adding,
         string relation, Activity activity, string[] allowedKinds, CancellationToken ct)
     {
         var group = await store.GetOr404Async(audit.TenantId, Schema, id, ct);

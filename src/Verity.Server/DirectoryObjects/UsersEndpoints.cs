@@ -92,6 +92,11 @@ internal static class UsersEndpoints
         {
             var user = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
             audit.Targets = [DirectoryKit.Target(Schema, user)];
+            if (body.ContainsKey("passwordProfile") && !audit.Caller.Has(Permission.ResetPasswords))
+            {
+                throw GraphException.Forbidden("Resetting a password needs the User Administrator or Global Administrator role.");
+            }
+            await EnsureManageableAsync(store, audit, user, http.RequestAborted);
             Schema.Validate(body, create: false);
             var data = user.Data.DeepClone().AsObject();
             DirectoryKit.Apply(Schema, body, data);
@@ -151,6 +156,8 @@ internal static class UsersEndpoints
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
             var user = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
+            audit.Targets = [DirectoryKit.Target(Schema, user)];
+            await EnsureManageableAsync(store, audit, user, http.RequestAborted);
             var (ops, entries) = await RolesEndpoints.RemoveAssignmentsOfAsync(store, audit, user, Schema, http.RequestAborted);
             ops.Insert(0, new DeleteObject(user.Id, user.Version));
             entries.Insert(0, audit.Entry(Activities.DeleteUser, [DirectoryKit.Target(Schema, user)]));
@@ -195,6 +202,22 @@ internal static class UsersEndpoints
                 _ => [], () => new GraphException(409, "Request_Conflict", "The user is being changed by another request."));
             return Results.NoContent();
         });
+    }
+
+    /// <summary>
+    /// A user who holds a directory role is changed, reset or deleted only by someone who may manage roles (a Global
+    /// Administrator); otherwise a User Administrator could reset an administrator's password and become one.
+    /// </summary>
+    internal static async Task EnsureManageableAsync(IDirectoryStore store, AuditScope audit, StoredObject user, CancellationToken ct)
+    {
+        if (audit.Caller.Has(Permission.ManageRoles) || audit.Caller.ObjectId == user.Id)
+        {
+            return;
+        }
+        if ((await store.ListObjectsByRefAsync(audit.TenantId, Schemas.RoleAssignment.Kind, user.Id, ct)).Count > 0)
+        {
+            throw GraphException.Forbidden("This user holds a directory role; only a Global Administrator may change, reset or delete it.");
+        }
     }
 
     private sealed record PasswordProfile(string? Password, bool ForceChange);

@@ -36,7 +36,56 @@ internal static class GraphBody
         {
             throw GraphException.BadRequest($"Unable to read JSON request payload: {e.Message.Split(" Path:")[0]} Please ensure the payload is valid JSON.");
         }
-        return node as JsonObject ?? throw GraphException.BadRequest("The request body must be a JSON object.");
+        var body = node as JsonObject ?? throw GraphException.BadRequest("The request body must be a JSON object.");
+        Check(body);
+        return body;
+    }
+
+    /// <summary>
+    /// Walks the whole body once: JsonNode builds objects lazily and throws on a duplicate key only when first
+    /// touched, and a NUL character cannot be stored in PostgreSQL text. Both are the client's error.
+    /// </summary>
+    private static void Check(JsonNode? node)
+    {
+        try
+        {
+            Walk(node);
+        }
+        catch (ArgumentException)
+        {
+            throw GraphException.BadRequest("The request body repeats a property name within one object; send each property once.");
+        }
+    }
+
+    private static void Walk(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o)
+                {
+                    RefuseNul(key);
+                    Walk(value);
+                }
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    Walk(item);
+                }
+                break;
+            case JsonValue v when v.TryGetValue<string>(out var text):
+                RefuseNul(text);
+                break;
+        }
+    }
+
+    private static void RefuseNul(string text)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw GraphException.BadRequest("Strings in the request body may not contain the NUL character (\\u0000).");
+        }
     }
 
     private static async Task CopyLimitedAsync(Stream source, Stream target, CancellationToken ct)

@@ -79,6 +79,9 @@ internal static class GraphErrorHandler
                 case GraphException g:
                     await WriteAsync(context, g.Status, g.Code, g.Message);
                     return true;
+                case DirectoryObjects.StaleObjectException:
+                    await WriteAsync(context, 409, "Request_Conflict", "The object was changed by another request at the same time. Retry the request.");
+                    return true;
                 case BadHttpRequestException { StatusCode: 413 }:
                     await WriteAsync(context, 413, "RequestEntityTooLarge", "The request body is too large.");
                     return true;

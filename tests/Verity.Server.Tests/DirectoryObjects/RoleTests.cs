@@ -83,4 +83,35 @@ public sealed class RoleTests(SqliteHost host) : IClassFixture<SqliteHost>
         await ExpectErrorAsync(await reportsClient.PatchAsync($"/v1.0/users/{plain["id"]}", Json("""{"jobTitle":"x"}"""), Ct), HttpStatusCode.Forbidden);
         await ExpectAsync(await userAdminClient.PatchAsync($"/v1.0/users/{plain["id"]}", Json("""{"jobTitle":"x"}"""), Ct), HttpStatusCode.NoContent);
     }
+
+    [Fact]
+    public async Task A_user_administrator_cannot_take_over_an_administrator_or_a_privileged_app()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var helpdesk = await tenant.CreateUserAsync(admin, "uma", "Uma-Passw0rd-1");
+        var plain = await tenant.CreateUserAsync(admin, "pat", "Pat-Passw0rd-1");
+        await tenant.AssignRoleAsync(admin, (string)helpdesk["id"]!, UserAdministrator);
+        var appAdmin = await tenant.CreateUserAsync(admin, "abe", "Abe-Passw0rd-1");
+        await tenant.AssignRoleAsync(admin, (string)appAdmin["id"]!, "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3");
+        using var uma = host.NewClient(await tenant.UserTokenAsync($"uma@{tenant.Domain}", "Uma-Passw0rd-1"));
+        using var abe = host.NewClient(await tenant.UserTokenAsync($"abe@{tenant.Domain}", "Abe-Passw0rd-1"));
+        var automation = (await ExpectAsync(await admin.GetAsync("/v1.0/applications", Ct), HttpStatusCode.OK))["value"]!.AsArray()
+            .Single(a => (string?)a!["appId"] == tenant.ClientId)!;
+
+        var resetAdmin = await uma.PatchAsync($"/v1.0/users/{tenant.AdminId}", Json("""{"passwordProfile":{"password":"Pwn3d-Passw0rd"}}"""), Ct);
+        var deleteAdmin = await uma.DeleteAsync($"/v1.0/users/{tenant.AdminId}", Ct);
+        var resetPlain = await uma.PatchAsync($"/v1.0/users/{plain["id"]}", Json("""{"passwordProfile":{"password":"New-Passw0rd-2"}}"""), Ct);
+        var mintSecret = await abe.PostAsync($"/v1.0/applications/{automation["id"]}/addPassword", Json("{}"), Ct);
+
+        await ExpectErrorAsync(resetAdmin, HttpStatusCode.Forbidden, "directory role");
+        await ExpectErrorAsync(deleteAdmin, HttpStatusCode.Forbidden, "directory role");
+        await ExpectAsync(resetPlain, HttpStatusCode.NoContent);
+        await ExpectErrorAsync(mintSecret, HttpStatusCode.Forbidden, "directory role");
+        Assert.NotEmpty(await tenant.UserTokenAsync(tenant.AdminUpn, tenant.AdminPassword));
+        var refused = (await tenant.AuditAsync()).Where(a => (string?)a["result"] == "failure").Select(a => (string?)a["activityDisplayName"]).ToList();
+        Assert.Contains("Update user", refused);
+        Assert.Contains("Delete user", refused);
+        Assert.Contains("Update application – Certificates and secrets management", refused);
+    }
 }

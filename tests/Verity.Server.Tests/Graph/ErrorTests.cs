@@ -163,6 +163,32 @@ public sealed class ErrorTests(SqliteHost host) : IClassFixture<SqliteHost>
         Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Duplicate_keys_nul_characters_bad_tokens_and_impossible_dates_are_400_not_500()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var app = await ExpectAsync(await admin.PostAsync("/v1.0/applications", Json("""{"displayName":"Dates"}"""), Ct), HttpStatusCode.Created);
+        using var anonymous = host.NewClient();
+
+        await ExpectErrorAsync(await admin.PostAsync("/v1.0/groups",
+            Json("""{"displayName":"a","displayName":"b","mailEnabled":false,"mailNickname":"d","securityEnabled":true}"""), Ct), HttpStatusCode.BadRequest, "repeats a property");
+        await ExpectErrorAsync(await admin.PostAsync("/v1.0/groups",
+            Json("""{"displayName":"a\u0000b","mailEnabled":false,"mailNickname":"n","securityEnabled":true}"""), Ct), HttpStatusCode.BadRequest, "NUL");
+        await ExpectErrorAsync(await admin.GetAsync("/v1.0/users?$skiptoken=AA", Ct), HttpStatusCode.BadRequest, "skiptoken");
+        await ExpectErrorAsync(await admin.PostAsync($"/v1.0/applications/{app["id"]}/addPassword",
+            Json("""{"passwordCredential":{"startDateTime":"9999-06-01T00:00:00Z"}}"""), Ct), HttpStatusCode.BadRequest, "9000");
+        var tenantless = await anonymous.PostAsync("/oauth2/v2.0/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = tenant.ClientId, ["client_secret"] = tenant.ClientSecret,
+        }), Ct);
+        var discovery = await anonymous.GetAsync("/v2.0/.well-known/openid-configuration", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, tenantless.StatusCode);
+        Assert.Contains("AADSTS90002", await tenantless.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, discovery.StatusCode);
+    }
+
     private static byte[] Base64UrlDecode(string text)
     {
         var padded = text.Replace('-', '+').Replace('_', '/');
