@@ -87,6 +87,42 @@ public abstract class GraphSdkTests<THost>(THost host) : IClassFixture<THost> wh
     }
 
     [Fact]
+    public async Task Paging_thousands_of_entries_while_another_task_writes_sees_no_duplicate_and_no_gap()
+    {
+        var tenant = await host.NewTenantAsync();
+        var graph = Client(tenant);
+        using var admin = await tenant.AdminAsync();
+        await Parallel.ForAsync(0, 2500, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = TestContext.Current.CancellationToken }, async (i, ct) =>
+        {
+            using var response = await admin.PostAsync("/v1.0/groups",
+                TestTenant.Json($$"""{"displayName":"Bulk {{i}}","mailEnabled":false,"mailNickname":"bulk{{i}}","securityEnabled":true}"""), ct);
+            response.EnsureSuccessStatusCode();
+        });
+        var before = await tenant.AuditAsync();
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested && !TestContext.Current.CancellationToken.IsCancellationRequested; i++)
+            {
+                using var response = await admin.PostAsync("/v1.0/groups",
+                    TestTenant.Json($$"""{"displayName":"Late {{i}}","mailEnabled":false,"mailNickname":"late{{i}}","securityEnabled":true}"""), TestContext.Current.CancellationToken);
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var first = await graph.AuditLogs.DirectoryAudits.GetAsync(r => r.QueryParameters.Top = 100, TestContext.Current.CancellationToken);
+        var seen = new List<string>();
+        var iterator = PageIterator<DirectoryAudit, DirectoryAuditCollectionResponse>.CreatePageIterator(graph, first!, a => { seen.Add(a.Id!); return true; });
+        await iterator.IterateAsync(TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        await writer;
+
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        var committedBefore = before.Select(a => (string)a["id"]!).ToHashSet();
+        Assert.Superset(committedBefore, seen.ToHashSet());
+        Assert.True(seen.Count >= 2500);
+    }
+
+    [Fact]
     public async Task Graph_errors_surface_as_ODataError_with_code_and_message()
     {
         var tenant = await host.NewTenantAsync();
