@@ -16,7 +16,10 @@ internal static class AuditLogsEndpoints
 {
     public const int DefaultTop = 100;
     public const int MaxTop = 1000;
-    private static readonly string[] Supported = ["$top", "$skiptoken", "$orderby", "$filter", "$count"];
+    private static readonly string[] Supported = ["$top", "$skiptoken", "$orderby", "$filter", "$count", "$select"];
+
+    /// <summary>The properties $select may name: the structural properties of directoryAudit in the model.</summary>
+    private static readonly HashSet<string> Selectable = [.. Microsoft.OData.Edm.ExtensionMethods.StructuralProperties(GraphModel.DirectoryAudit).Select(p => p.Name)];
 
     public static void MapAuditLogs(this RouteGroupBuilder v1)
     {
@@ -29,6 +32,39 @@ internal static class AuditLogsEndpoints
     {
         var count = await logs.CountAsync(new LogQuery { TenantId = http.Audit().TenantId, Top = 1, Filter = ParseFilter(http.Request) }, http.RequestAborted);
         return Results.Text(count.ToString(CultureInfo.InvariantCulture), "text/plain");
+    }
+
+    /// <summary><c>$select=a,b</c>: the named properties, validated against the model; null when absent.</summary>
+    private static HashSet<string>? ParseSelect(HttpRequest request)
+    {
+        var text = request.Query["$select"].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var name in names.Where(n => !Selectable.Contains(n)))
+        {
+            throw GraphException.BadRequest($"$select names '{name}', which is not a property of directoryAudit. Selectable: {string.Join(", ", Selectable.Order(StringComparer.Ordinal))}.");
+        }
+        return [.. names];
+    }
+
+    /// <summary>Copies the selected top-level properties of a stored entry, in their stored order and bytes.</summary>
+    private static byte[] Project(byte[] json, HashSet<string> select)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(json.Length);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in document.RootElement.EnumerateObject().Where(p => select.Contains(p.Name)))
+            {
+                property.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static LogFilter? ParseFilter(HttpRequest request)
@@ -83,8 +119,9 @@ internal static class AuditLogsEndpoints
         var page = await logs.QueryAsync(query, http.RequestAborted);
         long? count = withCount ? await logs.CountAsync(query, http.RequestAborted) : null;
         var next = page.HasMore ? DirectoryLists.NextLink(request, tokens.Codec.Encode(page.Entries[^1].Seq, fingerprint)) : null;
+        var select = ParseSelect(request);
         await GraphResults.WriteRawCollectionAsync(http.Response, $"{GraphResults.MetadataUrl(request)}#auditLogs/directoryAudits", next,
-            page.Entries.Select(e => e.Json), count);
+            page.Entries.Select(e => select is null ? e.Json : Project(e.Json, select)), count);
     }
 
     private static async Task Get(HttpContext http, ILogStore logs, string id)

@@ -73,6 +73,19 @@ public sealed class AuditLogQueryTests(SqliteHost host) : IClassFixture<SqliteHo
     }
 
     [Fact]
+    public async Task Select_returns_only_the_named_properties_and_rejects_unknown_ones()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+
+        var page = await ExpectAsync(await admin.GetAsync("/v1.0/auditLogs/directoryAudits?$select=id,activityDisplayName,result&$top=3", Ct), HttpStatusCode.OK);
+        var bad = await admin.GetAsync("/v1.0/auditLogs/directoryAudits?$select=id,password", Ct);
+
+        Assert.All(page["value"]!.AsArray(), a => Assert.Equal(["id", "result", "activityDisplayName"], a!.AsObject().Select(p => p.Key)));
+        await ExpectErrorAsync(bad, HttpStatusCode.BadRequest, "'password'");
+    }
+
+    [Fact]
     public async Task Metadata_describes_the_directoryAudit_type()
     {
         using var anonymous = host.NewClient();
