@@ -72,6 +72,10 @@ public static partial class FilterParser
 
     public static LogFilter Parse(string filter)
     {
+        if (string.IsNullOrWhiteSpace(filter))
+        {
+            throw new QueryException("Invalid $filter: it is empty. Leave $filter out to list every entry.");
+        }
         if (filter.Length > MaxLength)
         {
             throw new QueryException($"$filter is longer than {MaxLength} characters.");
@@ -118,7 +122,9 @@ public static partial class FilterParser
                     throw new QueryException("any() is supported on targetResources only, e.g. targetResources/any(t: t/id eq '…').");
                 }
                 return new AnyTargetFilter(Translate(any.Body, insideTargets: true));
-            case AnyNode or AllNode:
+            case AllNode:
+                throw new QueryException("all() is not supported in $filter; use targetResources/any(t: …).");
+            case AnyNode:
                 throw new QueryException("Lambda operators cannot be nested here; use targetResources/any(t: …) at the top level.");
             case SingleValueFunctionCallNode call:
                 throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
