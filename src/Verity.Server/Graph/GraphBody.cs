@@ -11,7 +11,7 @@ internal static class GraphBody
 
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request)
     {
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+        if (request.ContentLength is 0 || request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false)
         {
             throw GraphException.BadRequest("A request body is required: a JSON object.", "Request_BadRequest");
         }

@@ -178,4 +178,21 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(11, (await AllEntriesAsync(tenant)).Count);
         Assert.Equal(2, (await Directory.GetObjectAsync(tenant, user.Id, Ct))!.Version);
     }
+
+    [Fact]
+    public async Task A_link_to_an_object_deleted_meanwhile_is_refused()
+    {
+        var tenant = await NewTenantAsync();
+        var group = User(tenant, "g@contoso.test") with { Kind = "group", LookupKey = null };
+        var member = User(tenant, "gone@contoso.test");
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(group), new InsertObject(member)], Audits = [] }], Ct);
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new DeleteObject(member.Id, 1)], Audits = [] }], Ct);
+
+        var conflict = await Assert.ThrowsAsync<ChangeConflictException>(() => Directory.CommitAsync(
+            [new DirectoryChange { TenantId = tenant, Ops = [new AddLink(group.Id, "member", member.Id)], Audits = [Audit("Add member to group")] }], Ct));
+
+        Assert.Equal(ConflictKind.Stale, conflict.Kind);
+        Assert.Empty(await Directory.ListLinkTargetsAsync(tenant, group.Id, "member", Ct));
+        Assert.Empty(await AllEntriesAsync(tenant));
+    }
 }

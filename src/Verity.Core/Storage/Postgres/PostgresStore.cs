@@ -231,8 +231,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
                 yield return (BatchCommand("delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)", ("t", t), ("id", id)), false);
                 break;
             case AddLink(var s, var r, var g):
-                yield return (BatchCommand("insert into directory_links (tenant_id, source_id, relation, target_id) values (@t, @s, @r, @g)",
-                    ("t", t), ("s", s), ("r", r), ("g", g)), false);
+                // Both ends must still exist when the link commits (a delete may have won the race).
+                yield return (BatchCommand("insert into directory_links (tenant_id, source_id, relation, target_id) select @t, @s, @r, @g " +
+                    "where exists (select 1 from directory_objects where tenant_id = @t and id = @s) " +
+                    "and exists (select 1 from directory_objects where tenant_id = @t and id = @g)",
+                    ("t", t), ("s", s), ("r", r), ("g", g)), true);
                 break;
             case RemoveLink(var s, var r, var g):
                 yield return (BatchCommand("delete from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g",

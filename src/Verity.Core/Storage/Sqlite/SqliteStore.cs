@@ -276,8 +276,12 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                         ("@t", t), ("@id", id)).ExecuteNonQueryAsync(ct);
                     break;
                 case AddLink(var source, var relation, var target):
-                    await Prepared(conn, tx, "insert into directory_links (tenant_id, source_id, relation, target_id) values (@t, @s, @r, @g)",
-                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).ExecuteNonQueryAsync(ct);
+                    // Both ends must still exist when the link commits (a delete may have won the race).
+                    ExpectOne(await Prepared(conn, tx,
+                        "insert into directory_links (tenant_id, source_id, relation, target_id) select @t, @s, @r, @g " +
+                        "where exists (select 1 from directory_objects where tenant_id = @t and id = @s) " +
+                        "and exists (select 1 from directory_objects where tenant_id = @t and id = @g)",
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).ExecuteNonQueryAsync(ct), index);
                     break;
                 case RemoveLink(var source, var relation, var target):
                     ExpectOne(await Prepared(conn, tx,
