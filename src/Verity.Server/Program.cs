@@ -23,7 +23,7 @@ builder.Services.AddGraphApi();
 
 var app = builder.Build();
 app.UseGraphErrors();
-app.UseVerityAuthentication();
+app.UseAuthentication();
 app.UseAuthorization();
 app.MapLandingPage();
 app.MapVerityTokens();

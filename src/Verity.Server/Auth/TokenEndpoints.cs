@@ -169,25 +169,6 @@ internal static partial class TokenEndpoints
         return default;
     }
 
-    /// <summary>
-    /// Graph calls authenticate with the bearer token only; everything else goes through the full authentication
-    /// middleware, where OpenIddict recognises its endpoints. (OpenIddict's request dispatch on every Graph call cost
-    /// about 4% of the CPU of a write.)
-    /// </summary>
-    public static void UseVerityAuthentication(this WebApplication app)
-    {
-        app.UseWhen(static c => !c.Request.Path.StartsWithSegments("/v1.0"), static b => b.UseAuthentication());
-        app.UseWhen(static c => c.Request.Path.StartsWithSegments("/v1.0"), static b => b.Use(static async (context, next) =>
-        {
-            var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
-            if (result.Succeeded)
-            {
-                context.User = result.Principal;
-            }
-            await next(context);
-        }));
-    }
-
     public static void MapVerityTokens(this WebApplication app)
     {
         app.MapPost("/{tenant}/oauth2/v2.0/token", IssueToken);
