@@ -9,7 +9,7 @@ if (demo)
 {
     builder.Configuration["Verity:Bootstrap:Demo"] = "true";
 }
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     builder.WebHost.UseUrls("https://127.0.0.1:5443", "http://127.0.0.1:5080");
 }
