@@ -28,7 +28,11 @@ internal static class Startup
             var url = addresses.FirstOrDefault(a => a.StartsWith("https", StringComparison.Ordinal)) ?? addresses.FirstOrDefault() ?? "";
             var o = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BootstrapOptions>>().Value;
             Console.WriteLine();
-            Console.WriteLine($"Verity is running. Open {url}/ in a browser (self-signed certificate: data/https.pem).");
+            var https = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpsOptions>>().Value;
+            var certificate = url.StartsWith("https", StringComparison.Ordinal) && string.IsNullOrEmpty(https.CertificatePath)
+                ? $" (self-signed certificate: {Path.ChangeExtension(https.GeneratedCertificatePath, ".pem")})"
+                : "";
+            Console.WriteLine($"Verity is running. Open {url}/ in a browser{certificate}.");
             if (result.Created)
             {
                 Console.WriteLine($"  Tenant:   {result.TenantId}");
