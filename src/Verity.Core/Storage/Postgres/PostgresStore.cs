@@ -160,6 +160,14 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
                 }
             }
         }
+        // Sequence numbers are reserved and the log rows written in the same round trip, after the row operations:
+        // the log_heads row lock (which orders commits per tenant) is taken last and held only until the commit.
+        var heads = AddHeadUpdates(batch, entries);
+        for (var h = 0; h < heads; h++)
+        {
+            owners.Add((-1, true));
+        }
+        AddLogRows(batch, entries);
         try
         {
             if (batch.BatchCommands.Count > 0)
@@ -181,17 +189,12 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
         {
             if (owners[c].ExpectOne && batch.BatchCommands[c].RecordsAffected != 1)
             {
-                throw new ChangeConflictException(owners[c].Change, ConflictKind.Stale, "The object was changed or removed by another request.");
+                throw owners[c].Change < 0
+                    ? new InvalidOperationException("A tenant of this batch does not exist.")
+                    : new ChangeConflictException(owners[c].Change, ConflictKind.Stale, "The object was changed or removed by another request.");
             }
         }
 
-        var seqs = await ReserveAsync(conn, entries, ct);
-        await using var logRows = new NpgsqlBatch(conn);
-        AddLogRows(logRows, entries, seqs);
-        if (logRows.BatchCommands.Count > 0)
-        {
-            await logRows.ExecuteNonQueryAsync(ct);
-        }
         await tx.CommitAsync(ct);
     }
 
@@ -201,7 +204,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
         await using var tx = await conn.BeginTransactionAsync(ct);
         var seqs = await ReserveAsync(conn, entries, ct);
         await using var batch = new NpgsqlBatch(conn);
-        AddLogRows(batch, entries, seqs);
+        AddLogRows(batch, entries);
         if (batch.BatchCommands.Count > 0)
         {
             await batch.ExecuteNonQueryAsync(ct);
@@ -266,19 +269,49 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
         return seqs;
     }
 
-    private static void AddLogRows(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries, long[] seqs)
+    /// <summary>Adds one <c>update log_heads</c> per tenant and log of the entries, in a fixed order; returns how many.</summary>
+    private static int AddHeadUpdates(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries)
+    {
+        var groups = entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key).ToList();
+        foreach (var group in groups)
+        {
+            batch.BatchCommands.Add(BatchCommand("update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l",
+                ("n", (long)group.Count()), ("t", group.Key.TenantId), ("l", (short)group.Key.Log)));
+        }
+        return groups.Count;
+    }
+
+    /// <summary>
+    /// Inserts the log rows, numbering them from their tenant's head, which the same transaction has already advanced
+    /// by the batch's count: each row carries its offset below the new head (-count … -1).
+    /// </summary>
+    private static void AddLogRows(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries)
     {
         if (entries.Count == 0)
         {
             return;
         }
+        var counts = entries.GroupBy(e => (e.TenantId, e.Log)).ToDictionary(g => g.Key, g => g.Count());
+        var seen = new Dictionary<(Guid, LogName), int>();
+        var offsets = new long[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var key = (entries[i].TenantId, entries[i].Log);
+            var position = seen.GetValueOrDefault(key);
+            seen[key] = position + 1;
+            offsets[i] = position - counts[key];
+        }
         var insert = new NpgsqlBatchCommand(
             "insert into directory_audits (tenant_id, seq, id, id_key, activity_at, category, activity, result, service, operation_type, correlation_id, " +
             "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) " +
-            "select * from unnest(@t, @seq, @id, @idkey, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
+            "select u.t, h.next_seq + u.rel, u.id, u.idkey, u.at, u.category, u.activity, u.result, u.service, u.op, u.corr, " +
+            "u.uid, u.uname, u.upn, u.appid, u.appname, u.spid, u.json " +
+            "from unnest(@t, @rel, @id, @idkey, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json) " +
+            "as u(t, rel, id, idkey, at, category, activity, result, service, op, corr, uid, uname, upn, appid, appname, spid, json) " +
+            "join log_heads h on h.tenant_id = u.t and h.log = @log");
         var p = insert.Parameters;
         p.Add(new NpgsqlParameter<Guid[]>("t", [.. entries.Select(e => e.TenantId)]));
-        p.Add(new NpgsqlParameter<long[]>("seq", seqs));
+        p.Add(new NpgsqlParameter<long[]>("rel", offsets));
         p.Add(new NpgsqlParameter<string[]>("id", [.. entries.Select(e => e.Id)]));
         p.Add(new NpgsqlParameter<long[]>("idkey", [.. entries.Select(e => e.IdKey)]));
         p.Add(new NpgsqlParameter<DateTime[]>("at", [.. entries.Select(e => e.ActivityDateTime.UtcDateTime)]) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
@@ -295,24 +328,28 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : ILogStore, IDir
         p.Add(new NpgsqlParameter<string?[]>("appname", [.. entries.Select(e => e.InitiatorAppDisplayName)]));
         p.Add(new NpgsqlParameter<string?[]>("spid", [.. entries.Select(e => e.InitiatorServicePrincipalId)]));
         p.Add(new NpgsqlParameter<byte[][]>("json", [.. entries.Select(e => e.Json)]));
+        p.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
         batch.BatchCommands.Add(insert);
 
-        var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Seq: seqs[i], Ordinal: (short)o, Target: t))).ToList();
+        var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Rel: offsets[i], Ordinal: (short)o, Target: t))).ToList();
         if (targets.Count == 0)
         {
             return;
         }
         var insertTargets = new NpgsqlBatchCommand(
             "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) " +
-            "select * from unnest(@t, @seq, @ord, @id, @name, @type, @upn)");
+            "select u.t, h.next_seq + u.rel, u.ord, u.id, u.name, u.type, u.upn " +
+            "from unnest(@t, @rel, @ord, @id, @name, @type, @upn) as u(t, rel, ord, id, name, type, upn) " +
+            "join log_heads h on h.tenant_id = u.t and h.log = @log");
         var q = insertTargets.Parameters;
         q.Add(new NpgsqlParameter<Guid[]>("t", [.. targets.Select(x => x.TenantId)]));
-        q.Add(new NpgsqlParameter<long[]>("seq", [.. targets.Select(x => x.Seq)]));
+        q.Add(new NpgsqlParameter<long[]>("rel", [.. targets.Select(x => x.Rel)]));
         q.Add(new NpgsqlParameter<short[]>("ord", [.. targets.Select(x => x.Ordinal)]));
         q.Add(new NpgsqlParameter<string?[]>("id", [.. targets.Select(x => x.Target.Id)]));
         q.Add(new NpgsqlParameter<string?[]>("name", [.. targets.Select(x => x.Target.DisplayName)]));
         q.Add(new NpgsqlParameter<string[]>("type", [.. targets.Select(x => x.Target.Type)]));
         q.Add(new NpgsqlParameter<string?[]>("upn", [.. targets.Select(x => x.Target.UserPrincipalName)]));
+        q.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
         batch.BatchCommands.Add(insertTargets);
     }
 
