@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Npgsql;
 using Verity.Core.Storage;
-using Verity.Core.Storage.Postgres;
-using Verity.Core.Storage.Sqlite;
 
 namespace Verity.Cli.Commands;
 
@@ -19,15 +17,14 @@ internal static class DbCommand
         var connection = new Option<string>("--connection-string")
         {
             Description = "SQLite or Npgsql connection string",
-            DefaultValueFactory = _ => "Data Source=data/verity.db",
+            DefaultValueFactory = _ => Stores.DefaultSqlite,
         };
         var migrate = new Command("migrate", "Apply the numbered schema files that are not applied yet.") { provider, connection };
         migrate.SetAction(async (parse, ct) =>
         {
             try
             {
-                var store = CreateStore(parse.GetValue(provider)!, parse.GetValue(connection)!);
-                await store.MigrateAsync(ct);
+                await Stores.Open(parse.GetValue(provider)!, parse.GetValue(connection)).Directory.MigrateAsync(ct);
                 await Console.Out.WriteLineAsync("Schema is up to date.");
                 return 0;
             }
@@ -39,10 +36,4 @@ internal static class DbCommand
         });
         return new Command("db", "Database maintenance.") { migrate };
     }
-
-    private static IDirectoryStore CreateStore(string provider, string connectionString) => provider switch
-    {
-        "postgres" => new PostgresStore(NpgsqlDataSource.Create(connectionString)),
-        _ => new SqliteStore(connectionString),
-    };
 }

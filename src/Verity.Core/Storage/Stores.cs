@@ -1,0 +1,43 @@
+using Npgsql;
+using Verity.Core.Storage.Postgres;
+using Verity.Core.Storage.Sqlite;
+
+namespace Verity.Core.Storage;
+
+/// <summary>
+/// An opened backend: one object serving both contracts, so a change and its audit entries share a transaction,
+/// and how many group-commit writers it takes.
+/// </summary>
+public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writers)
+{
+    public const string DefaultSqlite = "Data Source=data/verity.db";
+
+    /// <summary>Opens <c>sqlite</c> (default, a file under ./data) or <c>postgres</c>; the server and the CLI share this.</summary>
+    /// <exception cref="ArgumentException">Unknown provider, or postgres without a connection string.</exception>
+    public static Stores Open(string provider, string? connectionString)
+    {
+        switch (provider.ToLowerInvariant())
+        {
+            case "postgres":
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    throw new ArgumentException("A connection string is required for the postgres provider.", nameof(connectionString));
+                }
+                // The write path sends the same few statements over and over: let Npgsql prepare them, so PostgreSQL
+                // parses and plans each once per connection instead of once per batch.
+                var connection = new NpgsqlConnectionStringBuilder(connectionString);
+                if (connection.MaxAutoPrepare == 0)
+                {
+                    connection.MaxAutoPrepare = 64;
+                }
+                var postgres = new PostgresStore(NpgsqlDataSource.Create(connection.ConnectionString));
+                // Two writers: one batch's round trips and fsync overlap the next batch's work.
+                return new Stores(postgres, postgres, 2);
+            case "sqlite":
+                var sqlite = new SqliteStore(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString);
+                return new Stores(sqlite, sqlite, 1);
+            default:
+                throw new ArgumentException($"Unknown storage provider '{provider}': use sqlite or postgres.", nameof(provider));
+        }
+    }
+}
