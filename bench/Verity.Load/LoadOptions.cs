@@ -4,6 +4,18 @@ namespace Verity.Load;
 
 internal sealed record LoadOptions(string[] Engines, string? Postgres, string ServerDll, int Seconds, int Concurrency, int WarmupSeconds)
 {
+    /// <summary>write (audited changes/s) or read (filter latency and skiptoken pull over a bulk-filled log).</summary>
+    public string Mode { get; init; } = "write";
+
+    /// <summary>Read mode: how many entries the tenant holds.</summary>
+    public long Entries { get; init; } = 10_000_000;
+
+    /// <summary>Read mode: measured first-page requests per filter family (after a tenth as many to warm up).</summary>
+    public int Requests { get; init; } = 200;
+
+    /// <summary>Bootstrap tenant of the server; read mode fills it.</summary>
+    public Guid TenantId { get; } = Guid.NewGuid();
+
     public static LoadOptions Parse(string[] args)
     {
         string Get(string name, string fallback)
@@ -18,9 +30,19 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
         {
             throw new ArgumentException("--postgres <connection string of a server where databases may be created> is required for the postgres engine.");
         }
+        var mode = Get("--mode", "write");
+        if (mode is not ("write" or "read"))
+        {
+            throw new ArgumentException("--mode is write or read.");
+        }
         return new LoadOptions(engines, postgres, Path.GetFullPath(Get("--server", FindServer())),
             int.Parse(Get("--seconds", "10"), CultureInfo.InvariantCulture), int.Parse(Get("--concurrency", "64"), CultureInfo.InvariantCulture),
-            int.Parse(Get("--warmup", "15"), CultureInfo.InvariantCulture));
+            int.Parse(Get("--warmup", "15"), CultureInfo.InvariantCulture))
+        {
+            Mode = mode,
+            Entries = long.Parse(Get("--entries", "10000000"), CultureInfo.InvariantCulture),
+            Requests = int.Parse(Get("--requests", "200"), CultureInfo.InvariantCulture),
+        };
     }
 
     private static string FindServer()

@@ -1,12 +1,19 @@
+using Verity.Core.Storage;
 using Verity.Load;
 
-// Whole-system load: starts a Release build of Verity.Server per engine, drives it over HTTP, and runs raw-driver
-// baselines against the same engine in the same run. See docs/benchmarks.md (or scripts/bench.sh) for the command.
+// Whole-system load: starts a Release build of Verity.Server per engine, drives it over HTTP, and runs baselines
+// against the same engine in the same run. See docs/benchmarks.md (or scripts/bench.sh) for the commands.
+//   --mode write: audited changes/s (POST groups, PATCH users) beside raw-driver inserts.
+//   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
+//                 the same queries straight on the store.
 var options = LoadOptions.Parse(args);
-var report = new List<string>
+var report = options.Mode == "read"
+    ? new List<string>()
+    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"];
+var pulls = new List<string>
 {
-    "| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors |",
-    "|---|---|---|---|---|---|---|---|",
+    "| engine | rows over HTTP | time | rows/s | rows from the store | time | rows/s |",
+    "|---|---|---|---|---|---|---|",
 };
 foreach (var engine in options.Engines)
 {
@@ -14,12 +21,33 @@ foreach (var engine in options.Engines)
     await using (var server = await VerityProcess.StartAsync(options, target))
     {
         using var api = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);
+        if (options.Mode == "read")
+        {
+            var stores = Stores.Open(engine, target.ConnectionString);
+            await ReadScenarios.FillAsync(stores.Log, options.TenantId, options.Entries, engine);
+            if (report.Count == 0)
+            {
+                report.Add("| engine | filter family | rows on page | HTTP p50 / p95 / p99 ms | store p50 / p95 / p99 ms |");
+                report.Add("|---|---|---|---|---|");
+            }
+            report.AddRange(await ReadScenarios.FirstPagesAsync(api, stores.Log, options.TenantId, engine, options.Requests));
+            pulls.AddRange(await ReadScenarios.PullAsync(api, stores.Log, options.TenantId, engine));
+            continue;
+        }
         report.Add(await Scenarios.CreateGroupsAsync(api, engine, options));
         report.Add(await Scenarios.UpdateUsersAsync(api, engine, options));
         Console.WriteLine($"[{engine}] audit entries read back through the API: {await Scenarios.CountAuditEntriesAsync(api)}");
     }
-    report.Add(await Baseline.SingleRowInsertsAsync(target, options));
-    report.Add(await Baseline.BatchedInsertsAsync(target, options));
+    if (options.Mode == "write")
+    {
+        report.Add(await Baseline.SingleRowInsertsAsync(target, options));
+        report.Add(await Baseline.BatchedInsertsAsync(target, options));
+    }
 }
 Console.WriteLine();
 report.ForEach(Console.WriteLine);
+if (options.Mode == "read")
+{
+    Console.WriteLine();
+    pulls.ForEach(Console.WriteLine);
+}

@@ -41,6 +41,7 @@ internal sealed class VerityProcess : IAsyncDisposable
             options.ServerDll, "--urls", $"http://127.0.0.1:{port}",
             "--Verity:Storage:Provider", target.Engine, "--Verity:Storage:ConnectionString", target.ConnectionString,
             "--Verity:Bootstrap:ClientId", clientId, "--Verity:Bootstrap:ClientSecret", secret,
+            "--Verity:Bootstrap:TenantId", options.TenantId.ToString(),
             "--Logging:LogLevel:Default", "Warning",
         })
         {

@@ -63,7 +63,10 @@ public static partial class FilterParser
         [LogField.TargetDisplayName] = ["eq", "in", "startswith", "contains"],
         [LogField.TargetType] = ["eq", "in"],
         [LogField.TargetUserPrincipalName] = ["eq", "in", "startswith", "contains"],
+        [LogField.ModifiedPropertyName] = ["eq", "in", "startswith"],
     };
+
+    private enum Scope { Entry, Target, Property }
 
     // Graph's documentation compares activityDateTime with bare dates (activityDateTime le 2018-01-24); OData types
     // those as Edm.Date, so they are read as midnight UTC.
@@ -95,37 +98,43 @@ public static partial class FilterParser
         {
             throw new QueryException($"Invalid $filter: {e.Message}");
         }
-        return Translate(clause.Expression, insideTargets: false);
+        return Translate(clause.Expression, Scope.Entry);
     }
 
-    private static LogFilter Translate(QueryNode node, bool insideTargets)
+    private static LogFilter Translate(QueryNode node, Scope scope)
     {
         switch (node)
         {
             case ConvertNode convert:
-                return Translate(convert.Source, insideTargets);
+                return Translate(convert.Source, scope);
             case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.And } and:
-                return new AndFilter(Translate(and.Left, insideTargets), Translate(and.Right, insideTargets));
+                return new AndFilter(Translate(and.Left, scope), Translate(and.Right, scope));
             case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Or } or:
-                return new OrFilter(Translate(or.Left, insideTargets), Translate(or.Right, insideTargets));
+                return new OrFilter(Translate(or.Left, scope), Translate(or.Right, scope));
             case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } not:
-                return new NotFilter(Translate(not.Operand, insideTargets));
+                return new NotFilter(Translate(not.Operand, scope));
             case BinaryOperatorNode compare:
-                return Compare(compare, insideTargets);
+                return Compare(compare, scope);
             case SingleValueFunctionCallNode call when call.Name is "startswith" or "contains":
-                return Function(call, insideTargets);
+                return Function(call, scope);
             case InNode @in:
-                return In(@in, insideTargets);
-            case AnyNode any when !insideTargets:
+                return In(@in, scope);
+            case AnyNode any when scope == Scope.Entry:
                 if (any.Source is not CollectionComplexNode { Property.Name: "targetResources" })
                 {
                     throw new QueryException("any() is supported on targetResources only, e.g. targetResources/any(t: t/id eq '…').");
                 }
-                return new AnyTargetFilter(Translate(any.Body, insideTargets: true));
+                return new AnyTargetFilter(Translate(any.Body, Scope.Target));
+            case AnyNode any when scope == Scope.Target:
+                if (any.Source is not CollectionComplexNode { Property.Name: "modifiedProperties" })
+                {
+                    throw new QueryException("Inside targetResources/any(t: …), any() is supported on t/modifiedProperties only, e.g. t/modifiedProperties/any(p: p/displayName eq 'AccountEnabled').");
+                }
+                return new AnyPropertyFilter(Translate(any.Body, Scope.Property));
             case AllNode:
                 throw new QueryException("all() is not supported in $filter; use targetResources/any(t: …).");
             case AnyNode:
-                throw new QueryException("Lambda operators cannot be nested here; use targetResources/any(t: …) at the top level.");
+                throw new QueryException("Lambda operators cannot be nested deeper than targetResources/any(t: t/modifiedProperties/any(p: …)).");
             case SingleValueFunctionCallNode call:
                 throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
             default:
@@ -133,7 +142,7 @@ public static partial class FilterParser
         }
     }
 
-    private static LogFilter Compare(BinaryOperatorNode node, bool insideTargets)
+    private static LogFilter Compare(BinaryOperatorNode node, Scope scope)
     {
         var op = node.OperatorKind switch
         {
@@ -145,7 +154,7 @@ public static partial class FilterParser
             BinaryOperatorKind.LessThanOrEqual => (CompareOp.Le, "le"),
             _ => throw new QueryException($"Operator '{node.OperatorKind}' is not supported in $filter. Supported: eq, ne, gt, ge, lt, le, and, or, not, in."),
         };
-        var (field, path) = Field(node.Left, insideTargets);
+        var (field, path) = Field(node.Left, scope);
         Check(field, path, op.Item2);
         var value = Literal(node.Right, path);
         if (field == LogField.ActivityDateTime)
@@ -156,14 +165,14 @@ public static partial class FilterParser
         return new CompareFilter(field, op.Item1, value as string ?? throw new QueryException($"{path} compares with a string literal in single quotes."));
     }
 
-    private static LogFilter Function(SingleValueFunctionCallNode call, bool insideTargets)
+    private static LogFilter Function(SingleValueFunctionCallNode call, Scope scope)
     {
         var args = call.Parameters.ToList();
         if (args.Count != 2)
         {
             throw new QueryException($"{call.Name}() takes a property and a string: {call.Name}(activityDisplayName, 'Add').");
         }
-        var (field, path) = Field(args[0], insideTargets);
+        var (field, path) = Field(args[0], scope);
         Check(field, path, call.Name);
         if (Literal(args[1], path) is not string { Length: > 0 } text)
         {
@@ -172,9 +181,9 @@ public static partial class FilterParser
         return call.Name == "startswith" ? new StartsWithFilter(field, text) : new ContainsFilter(field, text);
     }
 
-    private static LogFilter In(InNode node, bool insideTargets)
+    private static LogFilter In(InNode node, Scope scope)
     {
-        var (field, path) = Field(node.Left, insideTargets);
+        var (field, path) = Field(node.Left, scope);
         Check(field, path, "in");
         if (node.Right is not CollectionConstantNode list || list.Collection.Count is 0 or > 100)
         {
@@ -184,11 +193,11 @@ public static partial class FilterParser
             ?? throw new QueryException($"{path} in (…) takes string literals."))]);
     }
 
-    private static (LogField Field, string Path) Field(QueryNode node, bool insideTargets)
+    private static (LogField Field, string Path) Field(QueryNode node, Scope scope)
     {
         if (node is ConvertNode convert)
         {
-            return Field(convert.Source, insideTargets);
+            return Field(convert.Source, scope);
         }
         if (node is SingleValueFunctionCallNode call)
         {
@@ -206,18 +215,30 @@ public static partial class FilterParser
             source = complex.Source;
         }
         var path = string.Join('/', segments);
-        var isTarget = source is ResourceRangeVariableReferenceNode { RangeVariable.Name: not "$it" };
-        if (isTarget && TargetFields.TryGetValue(path, out var targetField))
+        // The innermost lambda's variable names what the path starts from: the entry ($it), a target or a property.
+        var variable = (source as ResourceRangeVariableReferenceNode)?.RangeVariable;
+        var from = variable is null || variable.Name == "$it" ? Scope.Entry
+            : variable.TypeReference.Definition is Microsoft.OData.Edm.IEdmComplexType { Name: "modifiedProperty" } ? Scope.Property
+            : Scope.Target;
+        if (from == Scope.Property && scope == Scope.Property && path == "displayName")
+        {
+            return (LogField.ModifiedPropertyName, "targetResources/modifiedProperties/displayName");
+        }
+        if (from == Scope.Target && scope == Scope.Target && TargetFields.TryGetValue(path, out var targetField))
         {
             return (targetField, $"targetResources/{path}");
         }
-        if (!isTarget && !insideTargets && EntryFields.TryGetValue(path, out var field))
+        if (from == Scope.Entry && scope == Scope.Entry && EntryFields.TryGetValue(path, out var field))
         {
             return (field, path);
         }
-        throw new QueryException(isTarget
-            ? $"Filtering on targetResources/{path} is not supported. Inside targetResources/any(t: …) use t/id, t/displayName, t/type or t/userPrincipalName."
-            : $"Filtering on '{path}' is not supported. Filterable: {string.Join(", ", EntryFields.Keys)}, and targetResources/any(t: …).");
+        throw new QueryException(from switch
+        {
+            Scope.Property => $"Filtering on modifiedProperties/{path} is not supported. Inside t/modifiedProperties/any(p: …) use p/displayName (eq, in, startswith).",
+            Scope.Target => $"Filtering on targetResources/{path} is not supported here. Inside targetResources/any(t: …) use t/id, t/displayName, t/type, t/userPrincipalName or t/modifiedProperties/any(p: …).",
+            _ when scope != Scope.Entry => $"'{path}' is a property of the entry; inside a lambda compare the lambda variable's properties (t/id, p/displayName).",
+            _ => $"Filtering on '{path}' is not supported. Filterable: {string.Join(", ", EntryFields.Keys)}, and targetResources/any(t: …).",
+        });
     }
 
     private static void Check(LogField field, string path, string op)

@@ -1,11 +1,14 @@
+using System.Text;
+
 namespace Verity.Core.Storage;
 
 /// <summary>
-/// Renders a <see cref="LogFilter"/> as a SQL condition over <c>directory_audits a</c> (and its targets <c>t</c>),
-/// every value a parameter. The two backends share the SQL and differ only where told: how a time is stored and how
-/// prefix and substring tests are written.
+/// Renders a <see cref="LogFilter"/> as a SQL condition over <c>directory_audits a</c> (its targets <c>t</c> and their
+/// modified property names <c>p</c>), every value a parameter. The two backends share the SQL and differ only where
+/// told: how a time is stored and whether a substring test is a LIKE (which PostgreSQL's trigram indexes answer) or a
+/// plain instr() walk. Text compares byte-wise on both, so a prefix is an index range (see <see cref="PrefixEnd"/>).
 /// </summary>
-internal sealed class FilterSql(Func<DateTimeOffset, object> time, Func<string, string, string> startsWith, Func<string, string, string> contains)
+internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool containsAsLike)
 {
     public List<(string Name, object Value)> Parameters { get; } = [];
 
@@ -19,9 +22,13 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, Func<string, 
         CompareFilter f => Compare(f),
         InFilter { Field: LogField.Id } f => $"({string.Join(" or ", f.Values.Select(Id))})",
         InFilter f => $"{Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))})",
-        StartsWithFilter f => startsWith(Column(f.Field), Add(f.Prefix)),
-        ContainsFilter f => contains(Column(f.Field), Add(f.Text)),
+        StartsWithFilter f => StartsWith(Column(f.Field), f.Prefix),
+        ContainsFilter f => containsAsLike
+            ? $"{Column(f.Field)} like {Add(LikePattern(f.Text))}"
+            : $"instr({Column(f.Field)}, {Add(f.Text)}) > 0",
         AnyTargetFilter f => $"exists (select 1 from directory_audit_targets t where t.tenant_id = a.tenant_id and t.seq = a.seq and {Render(f.Inner)})",
+        AnyPropertyFilter f => "exists (select 1 from directory_audit_properties p where p.tenant_id = t.tenant_id and p.seq = t.seq " +
+            $"and p.ordinal = t.ordinal and {Render(f.Inner)})",
         _ => throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter."),
     };
 
@@ -39,6 +46,34 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, Func<string, 
             CompareOp.Le => $"{column} <= {value}",
             _ => throw new ArgumentOutOfRangeException(nameof(f), f.Op, "Unknown operator."),
         };
+    }
+
+    /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards escaped (\ is LIKE's default escape).</summary>
+    private static string LikePattern(string text) =>
+        "%" + text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
+
+    private string StartsWith(string column, string prefix) => PrefixEnd(prefix) is { } end
+        ? $"({column} >= {Add(prefix)} and {column} < {Add(end)})"
+        : $"{column} >= {Add(prefix)}";
+
+    /// <summary>
+    /// The least string above every string that starts with <paramref name="prefix"/> in code point (= UTF-8 byte)
+    /// order: the prefix with its last code point raised by one; null when no such string exists.
+    /// </summary>
+    internal static string? PrefixEnd(string prefix)
+    {
+        var runes = prefix.EnumerateRunes().ToList();
+        while (runes.Count > 0)
+        {
+            var last = runes[^1].Value;
+            runes.RemoveAt(runes.Count - 1);
+            if (last < 0x10FFFF)
+            {
+                runes.Add(new Rune(last == 0xD7FF ? 0xE000 : last + 1)); // surrogates are not code points of text
+                return string.Concat(runes);
+            }
+        }
+        return null;
     }
 
     /// <summary>Ids are found through their indexed key, then compared whole (see <see cref="LogEntry.KeyOf"/>).</summary>
@@ -71,6 +106,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, Func<string, 
         LogField.TargetDisplayName => "t.display_name",
         LogField.TargetType => "t.type",
         LogField.TargetUserPrincipalName => "t.upn",
+        LogField.ModifiedPropertyName => "p.name",
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Unknown field."),
     };
 }

@@ -10,6 +10,14 @@ public interface ILogStore
     /// <returns>The assigned sequence numbers, one per entry, in input order.</returns>
     Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct);
 
+    /// <summary>
+    /// Appends a large stream of entries (imports, archives brought back, benchmark data) in transactions of
+    /// <paramref name="batchSize"/> entries, through the engine's fastest path (binary COPY on PostgreSQL). Sequence
+    /// numbers are reserved per batch exactly as <see cref="AppendAsync"/> does, so ordinary writers may run alongside.
+    /// </summary>
+    /// <returns>How many entries were appended.</returns>
+    Task<long> BulkAppendAsync(IEnumerable<LogEntry> entries, int batchSize, CancellationToken ct);
+
     /// <summary>Reads one page. Never returns entries of another tenant or log.</summary>
     Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct);
 

@@ -68,11 +68,18 @@ public sealed record LogEntry
         InitiatorAppId = a.InitiatedBy.App?.AppId,
         InitiatorAppDisplayName = a.InitiatedBy.App?.DisplayName,
         InitiatorServicePrincipalId = a.InitiatedBy.App?.ServicePrincipalId,
-        Targets = [.. a.TargetResources.Select(t => new LogTarget(t.Id, t.DisplayName, t.Type, t.UserPrincipalName))],
+        Targets = [.. a.TargetResources.Select(t => new LogTarget(t.Id, t.DisplayName, t.Type, t.UserPrincipalName)
+        {
+            ModifiedProperties = [.. t.ModifiedProperties.Select(p => p.DisplayName).Distinct(StringComparer.Ordinal)],
+        })],
     };
 }
 
-public sealed record LogTarget(string? Id, string? DisplayName, string Type, string? UserPrincipalName);
+public sealed record LogTarget(string? Id, string? DisplayName, string Type, string? UserPrincipalName)
+{
+    /// <summary>The distinct names of the target's modified properties, indexed for modifiedProperties/any(p: …).</summary>
+    public IReadOnlyList<string> ModifiedProperties { get; init; } = [];
+}
 
 /// <summary>An entry as read back: its commit-order sequence number and the exact bytes that were stored.</summary>
 public sealed record StoredLogEntry(long Seq, string Id, DateTimeOffset ActivityDateTime, byte[] Json);

@@ -21,6 +21,7 @@ public enum LogField
     TargetDisplayName,
     TargetType,
     TargetUserPrincipalName,
+    ModifiedPropertyName,
 }
 
 public enum CompareOp { Eq, Ne, Gt, Ge, Lt, Le }
@@ -47,3 +48,6 @@ public sealed record ContainsFilter(LogField Field, string Text) : LogFilter;
 
 /// <summary><c>targetResources/any(t: …)</c>: some target of the entry satisfies <see cref="Inner"/> (on Target* fields only).</summary>
 public sealed record AnyTargetFilter(LogFilter Inner) : LogFilter;
+
+/// <summary><c>t/modifiedProperties/any(p: …)</c> inside a target filter: some modified property of that target satisfies <see cref="Inner"/>.</summary>
+public sealed record AnyPropertyFilter(LogFilter Inner) : LogFilter;

@@ -30,7 +30,8 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
                 {
                     connection.MaxAutoPrepare = 64;
                 }
-                var postgres = new PostgresStore(NpgsqlDataSource.Create(connection.ConnectionString));
+                var queries = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { MaxAutoPrepare = 0 };
+                var postgres = new PostgresStore(NpgsqlDataSource.Create(connection.ConnectionString), NpgsqlDataSource.Create(queries.ConnectionString));
                 // Two writers: one batch's round trips and fsync overlap the next batch's work.
                 return new Stores(postgres, postgres, 2);
             case "sqlite":

@@ -1,4 +1,6 @@
+using Verity.Core.Query;
 using Verity.Core.Storage;
+using Verity.Tests;
 
 namespace Verity.Core.Tests.Storage;
 
@@ -19,6 +21,26 @@ public abstract partial class StoreConformanceTests
         Assert.Equal([4L], more);
         Assert.Equal([1L, 2, 3, 4], (await AllEntriesAsync(a)).Select(e => e.Seq));
         Assert.Equal([1L, 2], (await AllEntriesAsync(b)).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task Bulk_append_continues_the_sequence_and_its_entries_are_filterable()
+    {
+        var tenant = await NewTenantAsync();
+        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        var generated = SyntheticAudits.Generate(tenant, 2_500).ToList();
+
+        var count = await Log.BulkAppendAsync(generated, 1_000, Ct);
+        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+
+        Assert.Equal(2_500, count);
+        var all = await AllEntriesAsync(tenant);
+        Assert.Equal(Enumerable.Range(1, 2_502).Select(i => (long)i), all.Select(e => e.Seq));
+        Assert.Equal(generated.Select(g => g.Json), all.Skip(1).Take(2_500).Select(e => e.Json));
+        var filter = FilterParser.Parse("targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))");
+        var expected = generated.Where(g => g.Targets.Any(t => t.ModifiedProperties.Contains("KeyDescription"))).Select(g => g.Id).Reverse().ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, (await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 1_000, Filter = filter }, Ct)).Entries.Select(e => e.Id));
     }
 
     [Fact]

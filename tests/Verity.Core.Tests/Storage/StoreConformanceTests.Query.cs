@@ -16,6 +16,7 @@ public abstract partial class StoreConformanceTests
         var helpdesk = new AuditInitiator(new UserIdentity("u-help", "Hal Help", "hal@contoso.test", "203.0.113.2"), null);
         var app = new AuditInitiator(null, new AppIdentity("app-1", "Payroll Sync", "sp-1", "app-1"));
         TargetResource User(string id, string upn, string name) => new() { Id = id, DisplayName = name, Type = "User", UserPrincipalName = upn };
+        ModifiedProperty[] Changed(params string[] names) => [.. names.Select(n => new ModifiedProperty(n, "[\"old\"]", "[\"new\"]"))];
         TargetResource Group(string id, string name) => new() { Id = id, DisplayName = name, Type = "Group" };
         DirectoryAudit Entry(int n, string activity, string category, string op, AuditInitiator by, AuditResult result, params TargetResource[] targets) => new()
         {
@@ -31,14 +32,16 @@ public abstract partial class StoreConformanceTests
             LoggedByService = n == 7 ? "Self-service Password Management" : "Core Directory",
         };
         yield return ("e0", Entry(0, "Add user", "UserManagement", "Add", admin, AuditResult.Success, User("t-bob", "bob@contoso.test", "Bob Builder")));
-        yield return ("e1", Entry(1, "Update user", "UserManagement", "Update", helpdesk, AuditResult.Success, User("t-bob", "bob@contoso.test", "Bob Builder")));
+        yield return ("e1", Entry(1, "Update user", "UserManagement", "Update", helpdesk, AuditResult.Success,
+            User("t-bob", "bob@contoso.test", "Bob Builder") with { ModifiedProperties = Changed("AccountEnabled", "Included Updated Properties") }));
         yield return ("e2", Entry(2, "Add group", "GroupManagement", "Add", admin, AuditResult.Success, Group("t-fin", "Finance Team")));
         yield return ("e3", Entry(3, "Add member to group", "GroupManagement", "Assign", app, AuditResult.Success,
             User("t-carol", "carol@contoso.test", "Carol Jones"), Group("t-fin", "Finance Team")));
         yield return ("e4", Entry(4, "Add user", "UserManagement", "Add", helpdesk, AuditResult.Failure, User("t-dan", "dan@contoso.test", "Dan Fail")));
         yield return ("e5", Entry(5, "Add application", "ApplicationManagement", "Add", admin, AuditResult.Success,
             new TargetResource { Id = "t-app", DisplayName = "Expense Portal", Type = "Application" }));
-        yield return ("e6", Entry(6, "Update user", "UserManagement", "Update", app, AuditResult.Success, User("t-carol", "carol@contoso.test", "Carol Jones")));
+        yield return ("e6", Entry(6, "Update user", "UserManagement", "Update", app, AuditResult.Success,
+            User("t-carol", "carol@contoso.test", "Carol Jones") with { ModifiedProperties = Changed("DisplayName", "Included Updated Properties") }));
         yield return ("e7", Entry(7, "Reset password (self-service)", "UserManagement", "Update", helpdesk, AuditResult.Success,
             User("t-hal", "hal@contoso.test", "Hal Help")));
     }
@@ -109,6 +112,15 @@ public abstract partial class StoreConformanceTests
         { "result eq microsoft.graph.operationResult'failure'", "e4" },
         { "activityDateTime ge 2026-03-02 and activityDateTime le 2026-03-03 and category eq 'GroupManagement'", "e3 e2" },
         { "startswith(initiatedBy/user/userPrincipalName, 'zz')", "" },
+        { "targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'AccountEnabled'))", "e1" },
+        { "targetResources/any(t: t/modifiedProperties/any(p: startswith(p/displayName, 'Included')))", "e6 e1" },
+        { "targetResources/any(t: t/id eq 't-carol' and t/modifiedProperties/any(p: p/displayName in ('DisplayName', 'AccountEnabled')))", "e6" },
+        { "targetResources/any(t: t/id eq 't-bob' and t/modifiedProperties/any(p: p/displayName eq 'DisplayName'))", "" },
+        { "contains(activityDisplayName, '%')", "" },
+        { "contains(activityDisplayName, 'd_u')", "" },
+        { "contains(activityDisplayName, 'd u')", "e4 e0" },
+        { "startswith(activityDisplayName, 'Add user')", "e4 e0" },
+        { "startswith(activityDisplayName, 'Add userz')", "" },
     };
 
     [Theory]

@@ -246,6 +246,17 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         return seqs;
     }
 
+    public async Task<long> BulkAppendAsync(IEnumerable<LogEntry> entries, int batchSize, CancellationToken ct)
+    {
+        long count = 0;
+        foreach (var chunk in entries.Chunk(batchSize))
+        {
+            await WriteAsync(async (conn, tx) => await AppendCoreAsync(conn, tx, chunk, ct), ct);
+            count += chunk.Length;
+        }
+        return count;
+    }
+
     private async Task ApplyAsync(SqliteConnection conn, SqliteTransaction tx, int index, Guid tenantId, DirectoryOp op, CancellationToken ct)
     {
         var t = Key(tenantId);
@@ -331,6 +342,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         var target = Prepared(conn, tx,
             "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) values (@t, @seq, @ord, @id, @name, @type, @upn)");
         var q = target.Parameters;
+        var property = Prepared(conn, tx, "insert into directory_audit_properties (tenant_id, seq, ordinal, name) values (@t, @seq, @ord, @name)");
+        var r = property.Parameters;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -368,6 +381,15 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 q.AddWithValue("@type", tr.Type);
                 q.AddWithValue("@upn", (object?)tr.UserPrincipalName ?? DBNull.Value);
                 await target.ExecuteNonQueryAsync(ct);
+                foreach (var name in tr.ModifiedProperties)
+                {
+                    r.Clear();
+                    r.AddWithValue("@t", Key(e.TenantId));
+                    r.AddWithValue("@seq", seq);
+                    r.AddWithValue("@ord", o);
+                    r.AddWithValue("@name", name);
+                    await property.ExecuteNonQueryAsync(ct);
+                }
             }
         }
         return seqs;
@@ -402,9 +424,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         {
             return ("", []);
         }
-        var sql = new FilterSql(t => t.UtcTicks,
-            (column, p) => $"({column} >= {p} and {column} < {p} || char(1114111))",
-            (column, p) => $"instr({column}, {p}) > 0");
+        var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false);
         var condition = sql.Render(query.Filter);
         return ($" and {condition}", [.. sql.Parameters]);
     }

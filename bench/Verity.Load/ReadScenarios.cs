@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Verity.Core.Query;
+using Verity.Core.Storage;
+using Verity.Tests;
+
+namespace Verity.Load;
+
+/// <summary>
+/// The query side at scale: a tenant filled through the store's own bulk append, then first-page latency over HTTP
+/// for each filter family and a full skiptoken pull, each beside the same query run straight on the store (the SQL
+/// Verity generates, through the driver, no HTTP, no JSON handling) in the same run.
+/// </summary>
+internal static class ReadScenarios
+{
+    /// <summary>A filter of each family, with values the synthetic log holds (see SyntheticAudits).</summary>
+    private static readonly (string Family, string? Filter)[] Families =
+    [
+        ("no filter", null),
+        ("activity eq (rare)", "activityDisplayName eq 'Add member to role'"),
+        ("activity eq (common)", "activityDisplayName eq 'Update user'"),
+        ("activity startswith", "startswith(activityDisplayName, 'Add member')"),
+        ("activity contains", "contains(activityDisplayName, 'password')"),
+        ("category eq", "category eq 'ApplicationManagement'"),
+        ("result eq failure", "result eq 'failure'"),
+        ("correlationId eq", $"correlationId eq '{new Guid(1_234_567, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8)}'"),
+        ("id eq", $"id eq 'Directory_{new Guid(1_234_567, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8)}_SYNTH_{SyntheticAudits.Start.ToUnixTimeMilliseconds() * 1000 + 3_703_701}'"),
+        ("activityDateTime 1 h window", "activityDateTime ge 2026-02-10T10:00:00Z and activityDateTime lt 2026-02-10T11:00:00Z"),
+        ("initiator upn eq", "initiatedBy/user/userPrincipalName eq 'admin042@contoso.test'"),
+        ("initiator upn startswith", "startswith(initiatedBy/user/userPrincipalName, 'admin04')"),
+        ("initiator app eq", "initiatedBy/app/displayName eq 'Automation 07'"),
+        ("target id", "targetResources/any(t: t/id eq '10000000-0000-4000-8000-000000012345')"),
+        ("target name startswith", "targetResources/any(t: startswith(t/displayName, 'Group 012'))"),
+        ("target type (rare)", "targetResources/any(t: t/type eq 'Role')"),
+        ("target upn contains", "targetResources/any(t: contains(t/userPrincipalName, 'r012345@'))"),
+        ("modified property", "targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))"),
+        ("and: category, result, time", "category eq 'UserManagement' and result eq 'failure' and activityDateTime ge 2026-03-01"),
+        ("or: activity or initiator", "activityDisplayName eq 'Add member to role' or initiatedBy/user/id eq '00000000-0000-4000-c000-000000000042'"),
+    ];
+
+    public static async Task<long> FillAsync(ILogStore log, Guid tenant, long entries, string engine)
+    {
+        var clock = Stopwatch.StartNew();
+        var count = await log.BulkAppendAsync(Progress(SyntheticAudits.Generate(tenant, entries), engine), 10_000, CancellationToken.None);
+        var line = string.Create(CultureInfo.InvariantCulture, $"[{engine}] bulk append: {count:N0} entries in {clock.Elapsed.TotalSeconds:N0} s ({count / clock.Elapsed.TotalSeconds:N0} entries/s, generation included)");
+        Console.WriteLine(line);
+        return count;
+    }
+
+    private static IEnumerable<LogEntry> Progress(IEnumerable<LogEntry> entries, string engine)
+    {
+        long n = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (var entry in entries)
+        {
+            if (++n % 1_000_000 == 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{engine}]   {n:N0} entries after {clock.Elapsed.TotalSeconds:N0} s"));
+            }
+            yield return entry;
+        }
+    }
+
+    /// <summary>One row per family: HTTP first page (the default $top of 100) and the same page straight from the store.</summary>
+    public static async Task<List<string>> FirstPagesAsync(ApiClient api, ILogStore log, Guid tenant, string engine, int requests)
+    {
+        var rows = new List<string>();
+        foreach (var (family, filter) in Families)
+        {
+            var path = filter is null ? "/v1.0/auditLogs/directoryAudits" : $"/v1.0/auditLogs/directoryAudits?$filter={Uri.EscapeDataString(filter)}";
+            var query = new LogQuery { TenantId = tenant, Top = 100, Filter = filter is null ? null : FilterParser.Parse(filter) };
+            var found = 0;
+            var http = await TimeAsync(requests, async () =>
+            {
+                using var response = await api.Http.GetAsync(path);
+                var body = await response.Content.ReadAsByteArrayAsync();
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
+                }
+                found = Count(body, "\"activityDateTime\":"u8);
+            });
+            var sql = await TimeAsync(requests, async () => await log.QueryAsync(query, CancellationToken.None));
+            var row = string.Create(CultureInfo.InvariantCulture,
+                $"| {engine} | {family} | {found} | {P(http, 0.5)} / {P(http, 0.95)} / {P(http, 0.99)} | {P(sql, 0.5)} / {P(sql, 0.95)} / {P(sql, 0.99)} |");
+            Console.WriteLine(row);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>Every entry, newest first, 1,000 per page: over HTTP following @odata.nextLink, then straight from the store.</summary>
+    public static async Task<List<string>> PullAsync(ApiClient api, ILogStore log, Guid tenant, string engine)
+    {
+        var clock = Stopwatch.StartNew();
+        long rows = 0;
+        string? next = "/v1.0/auditLogs/directoryAudits?$top=1000";
+        while (next is not null)
+        {
+            var body = await api.Http.GetByteArrayAsync(next);
+            rows += Count(body, "\"activityDateTime\":"u8);
+            next = NextLink(body);
+        }
+        var http = clock.Elapsed;
+
+        clock.Restart();
+        long direct = 0;
+        long? after = null;
+        while (true)
+        {
+            var page = await log.QueryAsync(new LogQuery { TenantId = tenant, Top = 1_000, AfterSeq = after }, CancellationToken.None);
+            direct += page.Entries.Count;
+            if (!page.HasMore)
+            {
+                break;
+            }
+            after = page.Entries[^1].Seq;
+        }
+        var sql = clock.Elapsed;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"| {engine} | {rows:N0} | {http.TotalSeconds:N1} s | {rows / http.TotalSeconds:N0} | {direct:N0} | {sql.TotalSeconds:N1} s | {direct / sql.TotalSeconds:N0} |");
+        Console.WriteLine(line);
+        return [line];
+    }
+
+    private static async Task<List<double>> TimeAsync(int requests, Func<Task> action)
+    {
+        for (var i = 0; i < Math.Max(5, requests / 10); i++)
+        {
+            await action(); // warm caches, JIT and the connection first
+        }
+        var times = new List<double>(requests);
+        for (var i = 0; i < requests; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await action();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        times.Sort();
+        return times;
+    }
+
+    private static string P(List<double> sorted, double q) =>
+        sorted[(int)Math.Min(sorted.Count - 1, q * sorted.Count)].ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static int Count(ReadOnlySpan<byte> body, ReadOnlySpan<byte> marker)
+    {
+        var count = 0;
+        int at;
+        while ((at = body.IndexOf(marker)) >= 0)
+        {
+            count++;
+            body = body[(at + marker.Length)..];
+        }
+        return count;
+    }
+
+    /// <summary>The nextLink is the response's last property: find it from the end instead of parsing a megabyte of JSON.</summary>
+    private static string? NextLink(byte[] body)
+    {
+        var marker = "\"@odata.nextLink\":\""u8;
+        var at = body.AsSpan().LastIndexOf(marker);
+        if (at < 0)
+        {
+            return null;
+        }
+        var start = at + marker.Length - 1;
+        var end = body.AsSpan(start + 1).IndexOf((byte)'"') + 2;
+        return System.Text.Json.JsonSerializer.Deserialize<string>(body.AsSpan(start, end)); // unescapes \u0026 and the like
+    }
+}
