@@ -13,8 +13,8 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
     /// <summary>Read mode: measured first-page requests per filter family (after a tenth as many to warm up).</summary>
     public int Requests { get; init; } = 200;
 
-    /// <summary>Bootstrap tenant of the server; read mode fills it.</summary>
-    public Guid TenantId { get; } = Guid.NewGuid();
+    /// <summary>A directory whose databases are kept and reused by later runs (read mode fills them once).</summary>
+    public string? Keep { get; init; }
 
     public static LoadOptions Parse(string[] args)
     {
@@ -42,6 +42,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             Mode = mode,
             Entries = long.Parse(Get("--entries", "10000000"), CultureInfo.InvariantCulture),
             Requests = int.Parse(Get("--requests", "200"), CultureInfo.InvariantCulture),
+            Keep = Get("--keep", "") is { Length: > 0 } keep ? Path.GetFullPath(keep) : null,
         };
     }
 

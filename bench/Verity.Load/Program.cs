@@ -24,14 +24,18 @@ foreach (var engine in options.Engines)
         if (options.Mode == "read")
         {
             var stores = Stores.Open(engine, target.ConnectionString);
-            await ReadScenarios.FillAsync(stores.Log, options.TenantId, options.Entries, engine);
+            if (target.FilledEntries < options.Entries)
+            {
+                await ReadScenarios.FillAsync(stores.Log, target.TenantId, target.FilledEntries, options.Entries - target.FilledEntries, engine);
+                target.MarkFilled(options.Entries);
+            }
             if (report.Count == 0)
             {
                 report.Add("| engine | filter family | rows on page | HTTP p50 / p95 / p99 ms | store p50 / p95 / p99 ms |");
                 report.Add("|---|---|---|---|---|");
             }
-            report.AddRange(await ReadScenarios.FirstPagesAsync(api, stores.Log, options.TenantId, engine, options.Requests));
-            pulls.AddRange(await ReadScenarios.PullAsync(api, stores.Log, options.TenantId, engine));
+            report.AddRange(await ReadScenarios.FirstPagesAsync(api, stores.Log, target.TenantId, engine, options.Requests));
+            pulls.AddRange(await ReadScenarios.PullAsync(api, stores.Log, target.TenantId, engine));
             continue;
         }
         report.Add(await Scenarios.CreateGroupsAsync(api, engine, options));

@@ -39,10 +39,10 @@ internal static class ReadScenarios
         ("or: activity or initiator", "activityDisplayName eq 'Add member to role' or initiatedBy/user/id eq '00000000-0000-4000-c000-000000000042'"),
     ];
 
-    public static async Task<long> FillAsync(ILogStore log, Guid tenant, long entries, string engine)
+    public static async Task<long> FillAsync(ILogStore log, Guid tenant, long first, long entries, string engine)
     {
         var clock = Stopwatch.StartNew();
-        var count = await log.BulkAppendAsync(Progress(SyntheticAudits.Generate(tenant, entries), engine), 10_000, CancellationToken.None);
+        var count = await log.BulkAppendAsync(Progress(SyntheticAudits.Generate(tenant, entries, first: first), engine), 10_000, CancellationToken.None);
         var line = string.Create(CultureInfo.InvariantCulture, $"[{engine}] bulk append: {count:N0} entries in {clock.Elapsed.TotalSeconds:N0} s ({count / clock.Elapsed.TotalSeconds:N0} entries/s, generation included)");
         Console.WriteLine(line);
         return count;

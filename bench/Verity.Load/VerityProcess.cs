@@ -10,8 +10,8 @@ internal sealed class VerityProcess : IAsyncDisposable
     private readonly Process _process;
 
     public Uri BaseAddress { get; }
-    public string ClientId { get; } = Guid.NewGuid().ToString();
-    public string ClientSecret { get; } = "load-" + Guid.NewGuid().ToString("N");
+    public string ClientId { get; }
+    public string ClientSecret { get; }
 
     private VerityProcess(Process process, Uri baseAddress, string clientId, string clientSecret)
     {
@@ -28,8 +28,7 @@ internal sealed class VerityProcess : IAsyncDisposable
             throw new FileNotFoundException($"Build the server first: dotnet build -c Release src/Verity.Server ({options.ServerDll} is missing).");
         }
         var port = FreePort();
-        var clientId = Guid.NewGuid().ToString();
-        var secret = "load-" + Guid.NewGuid().ToString("N");
+        var (clientId, secret) = (target.ClientId, target.ClientSecret);
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = target.WorkDir,
@@ -41,7 +40,7 @@ internal sealed class VerityProcess : IAsyncDisposable
             options.ServerDll, "--urls", $"http://127.0.0.1:{port}",
             "--Verity:Storage:Provider", target.Engine, "--Verity:Storage:ConnectionString", target.ConnectionString,
             "--Verity:Bootstrap:ClientId", clientId, "--Verity:Bootstrap:ClientSecret", secret,
-            "--Verity:Bootstrap:TenantId", options.TenantId.ToString(),
+            "--Verity:Bootstrap:TenantId", target.TenantId.ToString(),
             "--Logging:LogLevel:Default", "Warning",
         })
         {

@@ -38,15 +38,16 @@ public static class SyntheticAudits
 
     public static string AppName(int n) => $"Automation {n:D2}";
 
-    public static IEnumerable<LogEntry> Generate(Guid tenantId, long count, int seed = 7)
+    /// <summary>Entries <paramref name="first"/> … first + count - 1 of the stream (a later call continues an earlier one).</summary>
+    public static IEnumerable<LogEntry> Generate(Guid tenantId, long count, int seed = 7, long first = 0)
     {
-        var random = new Random(seed);
+        var random = new Random(seed + (int)first);
         var table = Mix.SelectMany(m => Enumerable.Repeat(m.Activity, m.Weight)).ToArray();
         var correlation = Guid.Empty;
-        for (long i = 0; i < count; i++)
+        for (var i = first; i < first + count; i++)
         {
             var activity = table[random.Next(table.Length)];
-            if (i % 3 == 0)
+            if (i % 3 == 0 || i == first)
             {
                 correlation = new Guid((int)(i / 3), (short)seed, 0, 1, 2, 3, 4, 5, 6, 7, 8); // one request, up to three entries
             }

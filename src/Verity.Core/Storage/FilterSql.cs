@@ -8,7 +8,7 @@ namespace Verity.Core.Storage;
 /// told: how a time is stored and whether a substring test is a LIKE (which PostgreSQL's trigram indexes answer) or a
 /// plain instr() walk. Text compares byte-wise on both, so a prefix is an index range (see <see cref="PrefixEnd"/>).
 /// </summary>
-internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool containsAsLike)
+internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool containsAsLike, bool sideTablesAsIn = false)
 {
     public List<(string Name, object Value)> Parameters { get; } = [];
 
@@ -26,7 +26,12 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         ContainsFilter f => containsAsLike
             ? $"{Column(f.Field)} like {Add(LikePattern(f.Text))}"
             : $"instr({Column(f.Field)}, {Add(f.Text)}) > 0",
+        // PostgreSQL plans a correlated EXISTS as a semi-join, from whichever side is cheaper. SQLite runs it once per
+        // row of the commit-order walk, which a rare target turns into a scan: there the side table is searched
+        // first (tenant as the query's @t parameter) and the entries fetched by sequence number.
+        AnyTargetFilter f when sideTablesAsIn => $"a.seq in (select t.seq from directory_audit_targets t where t.tenant_id = @t and {Render(f.Inner)})",
         AnyTargetFilter f => $"exists (select 1 from directory_audit_targets t where t.tenant_id = a.tenant_id and t.seq = a.seq and {Render(f.Inner)})",
+        AnyPropertyFilter f when sideTablesAsIn => $"(t.seq, t.ordinal) in (select p.seq, p.ordinal from directory_audit_properties p where p.tenant_id = @t and {Render(f.Inner)})",
         AnyPropertyFilter f => "exists (select 1 from directory_audit_properties p where p.tenant_id = t.tenant_id and p.seq = t.seq " +
             $"and p.ordinal = t.ordinal and {Render(f.Inner)})",
         _ => throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter."),
