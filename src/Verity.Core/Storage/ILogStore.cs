@@ -21,6 +21,12 @@ public interface ILogStore
     /// <summary>Reads one page. Never returns entries of another tenant or log.</summary>
     Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct);
 
+    /// <summary>
+    /// The sequence number of the entry at <paramref name="offset"/> (0-based) in the query's order, or null when
+    /// fewer entries match: where a download that stops after <paramref name="offset"/> rows resumes.
+    /// </summary>
+    Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct);
+
     /// <summary>How many entries match the query's filter (paging options are ignored).</summary>
     Task<long> CountAsync(LogQuery query, CancellationToken ct);
 

@@ -25,6 +25,7 @@ internal static class AuditLogsEndpoints
     {
         v1.MapGet("/auditLogs/directoryAudits", List).Requires(Permission.ReadAuditLogs).WithName("directoryAudits");
         v1.MapGet("/auditLogs/directoryAudits/$count", Count).Requires(Permission.ReadAuditLogs);
+        v1.MapGet("/auditLogs/directoryAudits/download", AuditDownloads.Download).Requires(Permission.ReadAuditLogs);
         v1.MapGet("/auditLogs/directoryAudits/{id}", Get).Requires(Permission.ReadAuditLogs);
     }
 
@@ -67,7 +68,7 @@ internal static class AuditLogsEndpoints
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static LogFilter? ParseFilter(HttpRequest request)
+    internal static LogFilter? ParseFilter(HttpRequest request)
     {
         var text = request.Query["$filter"].ToString();
         try
@@ -95,12 +96,7 @@ internal static class AuditLogsEndpoints
         {
             throw GraphException.BadRequest($"Invalid value '{topText}' for $top: use a whole number from 1 to {MaxTop}.");
         }
-        var descending = request.Query["$orderby"].ToString() switch
-        {
-            "" or "activityDateTime desc" => true,
-            "activityDateTime asc" or "activityDateTime" => false,
-            var other => throw GraphException.BadRequest($"$orderby '{other}' is not supported. Use 'activityDateTime desc' (default) or 'activityDateTime asc'."),
-        };
+        var descending = ParseDescending(request);
         var filter = ParseFilter(request);
         var withCount = request.Query["$count"].ToString() switch
         {
@@ -124,6 +120,14 @@ internal static class AuditLogsEndpoints
             page.Entries.Select(e => select is null ? e.Json : Project(e.Json, select)), count);
     }
 
+    /// <summary><c>$orderby</c>: newest first unless <c>activityDateTime asc</c>.</summary>
+    internal static bool ParseDescending(HttpRequest request) => request.Query["$orderby"].ToString() switch
+    {
+        "" or "activityDateTime desc" => true,
+        "activityDateTime asc" or "activityDateTime" => false,
+        var other => throw GraphException.BadRequest($"$orderby '{other}' is not supported. Use 'activityDateTime desc' (default) or 'activityDateTime asc'."),
+    };
+
     private static async Task Get(HttpContext http, ILogStore logs, string id)
     {
         var entry = await logs.GetAsync(http.Audit().TenantId, LogName.DirectoryAudits, id, http.RequestAborted)
@@ -135,7 +139,7 @@ internal static class AuditLogsEndpoints
     }
 
     /// <summary>What a skiptoken is bound to: the tenant and every option that shapes the result.</summary>
-    private static string Fingerprint(Guid tenantId, bool descending, string filter) =>
+    internal static string Fingerprint(Guid tenantId, bool descending, string filter) =>
         $"directoryAudits|{tenantId}|{(descending ? "desc" : "asc")}|{filter}";
 }
 

@@ -474,13 +474,19 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     /// A page read. It runs on the query data source, which never prepares statements: each filter value is then
     /// planned with its own selectivity ('failure' is rare, 'success' is most rows), never with a generic plan.
     /// </summary>
-    private NpgsqlCommand PageCommand(LogQuery query)
+    private NpgsqlCommand PageCommand(LogQuery query, string columns = "a.seq, a.id, a.activity_at, a.json", long offset = 0, int? limit = null)
     {
         var (filter, args) = Where(query);
-        var sql = query.Descending
-            ? $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq < @after{filter} order by a.seq desc limit @top"
-            : $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq > @after{filter} order by a.seq limit @top";
-        return Command(queries, sql, [("t", query.TenantId), ("after", query.AfterSeq ?? (query.Descending ? long.MaxValue : 0)), ("top", query.Top + 1), .. args]);
+        var sql = $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq {(query.Descending ? "<" : ">")} @after{filter} " +
+            $"order by a.seq{(query.Descending ? " desc" : "")} limit @top offset @offset";
+        return Command(queries, sql, [("t", query.TenantId), ("after", query.AfterSeq ?? (query.Descending ? long.MaxValue : 0)),
+            ("top", limit ?? query.Top + 1), ("offset", offset), .. args]);
+    }
+
+    public async Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct)
+    {
+        await using var cmd = PageCommand(query, "a.seq", offset, limit: 1);
+        return await cmd.ExecuteScalarAsync(ct) as long?;
     }
 
     public async Task<long> CountAsync(LogQuery query, CancellationToken ct)

@@ -258,10 +258,20 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task<long> BulkAppendAsync(IEnumerable<LogEntry> entries, int batchSize, CancellationToken ct)
     {
         long count = 0;
-        foreach (var chunk in entries.Chunk(batchSize))
+        // Millions of entries touch a leaf page of every filter index per entry: give the writer a 2 GB cache while
+        // it bulk-loads (pages are allocated only as used), and the usual 256 MB afterwards.
+        await WriteAsync((conn, tx) => ExecAsync(conn, tx, "pragma cache_size=-2097152", ct), ct);
+        try
         {
-            await WriteAsync(async (conn, tx) => await AppendCoreAsync(conn, tx, chunk, ct), ct);
-            count += chunk.Length;
+            foreach (var chunk in entries.Chunk(batchSize))
+            {
+                await WriteAsync(async (conn, tx) => await AppendCoreAsync(conn, tx, chunk, ct), ct);
+                count += chunk.Length;
+            }
+        }
+        finally
+        {
+            await WriteAsync((conn, tx) => ExecAsync(conn, tx, "pragma cache_size=-262144", CancellationToken.None), CancellationToken.None);
         }
         // Fresh statistics at once: SQLite's planner picks each filter's index (or the commit-order walk) from them.
         await _writeLock.WaitAsync(ct);
@@ -416,16 +426,27 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
-        var (filter, args) = Where(query);
-        var sql = query.Descending
-            ? $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq < @after{filter} order by a.seq desc limit @top"
-            : $"select a.seq, a.id, a.activity_at, a.json from directory_audits a where a.tenant_id = @t and a.seq > @after{filter} order by a.seq limit @top";
-        var after = query.AfterSeq ?? (query.Descending ? long.MaxValue : 0);
         await using var conn = await OpenAsync(ct);
-        using var cmd = Command(conn, null, sql, [("@t", Key(query.TenantId)), ("@after", after), ("@top", query.Top + 1), .. args]);
+        using var cmd = PageCommand(conn, query);
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
+    }
+
+    public async Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = PageCommand(conn, query, "a.seq", offset, limit: 1);
+        return await cmd.ExecuteScalarAsync(ct) as long?;
+    }
+
+    private static SqliteCommand PageCommand(SqliteConnection conn, LogQuery query, string columns = "a.seq, a.id, a.activity_at, a.json", long offset = 0, int? limit = null)
+    {
+        var (filter, args) = Where(query);
+        var sql = $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq {(query.Descending ? "<" : ">")} @after{filter} " +
+            $"order by a.seq{(query.Descending ? " desc" : "")} limit @top offset @offset";
+        var after = query.AfterSeq ?? (query.Descending ? long.MaxValue : 0);
+        return Command(conn, null, sql, [("@t", Key(query.TenantId)), ("@after", after), ("@top", limit ?? query.Top + 1), ("@offset", offset), .. args]);
     }
 
     public async Task<long> CountAsync(LogQuery query, CancellationToken ct)
