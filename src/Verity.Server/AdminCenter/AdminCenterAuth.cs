@@ -1,0 +1,126 @@
+using System.Net.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using Verity.Server.Auth;
+using Verity.Server.Hosting;
+
+namespace Verity.Server.AdminCenter;
+
+/// <summary>
+/// The admin center signs users in as an OpenID Connect client of Verity's own authorization server (code + PKCE,
+/// public client) and keeps the result in a cookie. The same cookie lets the page call the Graph API with GET,
+/// so the page reads the log through exactly the endpoint that scripts use.
+/// </summary>
+internal static class AdminCenterAuth
+{
+    public const string CookieScheme = "AdminCenter";
+    public const string OidcScheme = "AdminCenterOidc";
+    public const string CookieName = "verity.admin";
+    /// <summary>Bearer token for everything; the admin-center cookie only for reads (GET), so it cannot be used to change anything.</summary>
+    public const string ApiScheme = "BearerOrAdminCenter";
+    public const string TenantItem = "tenant";
+
+    public static IServiceCollection AddAdminCenterAuth(this IServiceCollection services)
+    {
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "verity.antiforgery";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddAuthentication(o => o.DefaultScheme = ApiScheme)
+            .AddPolicyScheme(ApiScheme, "Bearer token or admin-center session", o =>
+            {
+                o.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count == 0 && HttpMethods.IsGet(http.Request.Method)
+                    && http.Request.Cookies.ContainsKey(CookieName) ? CookieScheme : JwtBearerDefaults.AuthenticationScheme;
+                // An API caller without a valid token gets Graph's 401 JSON, never a redirect to a sign-in page.
+                o.ForwardChallenge = JwtBearerDefaults.AuthenticationScheme;
+                o.ForwardForbid = JwtBearerDefaults.AuthenticationScheme;
+            })
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Cookie.Path = "/";
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.ForwardChallenge = OidcScheme;
+            })
+            .AddOpenIdConnect(OidcScheme, o =>
+            {
+                o.SignInScheme = CookieScheme;
+                o.ClientId = AuthorizeEndpoint.AdminCenterClientId;
+                o.ResponseType = OpenIdConnectResponseType.Code;
+                o.ResponseMode = OpenIdConnectResponseMode.Query;
+                o.UsePkce = true;
+                o.PushedAuthorizationBehavior = PushedAuthorizationBehavior.Disable;
+                o.CallbackPath = AuthorizeEndpoint.AdminCenterCallbackPath;
+                o.MapInboundClaims = false;
+                o.GetClaimsFromUserInfoEndpoint = false;
+                o.SaveTokens = false;
+                o.Scope.Clear();
+                o.Scope.Add("openid");
+                o.Scope.Add("profile");
+                // Same origin as the authorization server, so Lax suffices, and plain http on loopback keeps working.
+                o.CorrelationCookie.SameSite = o.NonceCookie.SameSite = SameSiteMode.Lax;
+                o.CorrelationCookie.SecurePolicy = o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // Endpoints depend on the tenant and the host the browser used; they are set per request below.
+                o.Configuration = new OpenIdConnectConfiguration();
+                o.Events = new OpenIdConnectEvents
+                {
+                    OnRedirectToIdentityProvider = context =>
+                    {
+                        context.ProtocolMessage.IssuerAddress = Endpoint(context.Request, context.Properties, "authorize");
+                        return Task.CompletedTask;
+                    },
+                    OnAuthorizationCodeReceived = context =>
+                    {
+                        context.TokenEndpointRequest!.TokenEndpoint = Endpoint(context.Request, context.Properties!, "token");
+                        return Task.CompletedTask;
+                    },
+                    OnRemoteFailure = async context =>
+                    {
+                        context.HandleResponse();
+                        var message = context.Failure?.Message ?? "The sign-in did not complete.";
+                        await HtmlPage.Message(context.HttpContext, "Sign-in failed", message, 400,
+                            """<p><a href="/admin/signin">Try again</a></p>""").ExecuteAsync(context.HttpContext);
+                    },
+                };
+            });
+        services.AddOptions<OpenIdConnectOptions>(OidcScheme).Configure<KeyRing, IOptions<HttpsOptions>>((o, keys, https) =>
+        {
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                IssuerSigningKeyResolver = (_, _, _, _) => [keys.SigningKey],
+                IssuerValidator = TokenEndpoints.ValidateIssuer,
+                ValidAudience = AuthorizeEndpoint.AdminCenterClientId,
+                NameClaimType = "name",
+                RoleClaimType = "roles",
+            };
+            // The code is redeemed over HTTPS at this same server, whose certificate may be self-signed: trust exactly it.
+            var own = new Lazy<string>(() => Https.Load(https.Value).Thumbprint);
+            o.BackchannelHttpHandler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+                    errors == SslPolicyErrors.None || (certificate is not null && certificate.Thumbprint == own.Value),
+            };
+        });
+        return services;
+    }
+
+    /// <summary><c>{origin}/{tenant}/oauth2/v2.0/{endpoint}</c> for the tenant chosen when sign-in started.</summary>
+    private static string Endpoint(HttpRequest request, AuthenticationProperties properties, string endpoint)
+    {
+        var tenant = properties.Items.TryGetValue(TenantItem, out var t) && !string.IsNullOrEmpty(t) ? t : DefaultTenant(request.HttpContext);
+        return $"{request.Scheme}://{request.Host}{request.PathBase}/{Uri.EscapeDataString(tenant)}/oauth2/v2.0/{endpoint}";
+    }
+
+    /// <summary>The bootstrap tenant, named by its domain (the domain of the first administrator).</summary>
+    public static string DefaultTenant(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<BootstrapOptions>>().Value.AdminUserPrincipalName.Split('@')[1];
+}
