@@ -22,8 +22,7 @@ internal static class AdminCenterEndpoints
             FileProvider = new EmbeddedFileProvider(typeof(AdminCenterEndpoints).Assembly, "Verity.Server.AdminCenter.wwwroot"),
             OnPrepareResponse = c => c.Context.Response.Headers.XContentTypeOptions = "nosniff",
         });
-        app.MapGet("/admin", () => Results.Redirect("/admin/"));
-        app.MapGet("/admin/", ShellAsync);
+        app.MapGet("/admin", ShellAsync); // also serves /admin/
         app.MapGet("/admin/signin", (Delegate)SignIn);
         app.MapGet("/admin/signin/choose", (Delegate)ChooseTenant);
         app.MapPost("/admin/signout", SignOutAsync).DisableAntiforgery();
