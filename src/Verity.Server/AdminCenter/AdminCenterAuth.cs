@@ -20,7 +20,7 @@ internal static class AdminCenterAuth
     public const string CookieScheme = "AdminCenter";
     public const string OidcScheme = "AdminCenterOidc";
     public const string CookieName = "verity.admin";
-    /// <summary>Bearer token for everything; the admin-center cookie only for reads (GET), so it cannot be used to change anything.</summary>
+    /// <summary>A bearer token wins; the admin-center cookie serves pages, and on the Graph API only reads (GET), so it cannot change anything.</summary>
     public const string ApiScheme = "BearerOrAdminCenter";
     public const string TenantItem = "tenant";
 
@@ -34,8 +34,11 @@ internal static class AdminCenterAuth
         services.AddAuthentication(o => o.DefaultScheme = ApiScheme)
             .AddPolicyScheme(ApiScheme, "Bearer token or admin-center session", o =>
             {
-                o.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count == 0 && HttpMethods.IsGet(http.Request.Method)
-                    && http.Request.Cookies.ContainsKey(CookieName) ? CookieScheme : JwtBearerDefaults.AuthenticationScheme;
+                // Pages and their form posts see the session user (anti-forgery tokens are bound to it); the Graph API only reads with it.
+                o.ForwardDefaultSelector = http =>
+                    http.Request.Headers.Authorization.Count > 0 || !http.Request.Cookies.ContainsKey(CookieName)
+                    || (http.Request.Path.StartsWithSegments("/v1.0") && !HttpMethods.IsGet(http.Request.Method))
+                        ? JwtBearerDefaults.AuthenticationScheme : CookieScheme;
                 // An API caller without a valid token gets Graph's 401 JSON, never a redirect to a sign-in page.
                 o.ForwardChallenge = JwtBearerDefaults.AuthenticationScheme;
                 o.ForwardForbid = JwtBearerDefaults.AuthenticationScheme;

@@ -132,7 +132,7 @@ async function load(more) {
   const mine = view;
   const url = more ? mine.next : graphRequest(mine.log, mine.state);
   if (!url || mine.loading) return;
-  if (!more) document.getElementById('graph-url').textContent = new URL(url, location.origin).href;
+  if (!more) document.getElementById('graph-url').textContent = location.origin + url;
   mine.loading = true;
   root.setAttribute('aria-busy', 'true');
   document.getElementById('load-more').disabled = true;

@@ -74,6 +74,8 @@ export function graphRequest(log, state, now = new Date()) {
   if (filter) query.set('$filter', filter);
   query.set('$top', String(log.pageSize));
   if (state.sort === 'asc') query.set('$orderby', `${log.dateField} asc`);
-  // URLSearchParams writes spaces as '+'; %20 is what Graph documentation and curl users expect.
-  return `${log.apiPath}?${query.toString().replaceAll('+', '%20').replaceAll('%24', '$')}`;
+  // URLSearchParams writes spaces as '+' and escapes characters a query may hold as they are; Graph's own examples
+  // read better: %20 for spaces, and $ ' ( ) : , / left alone (a literal % is %25, so no user text is altered).
+  const readable = { '+': '%20', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%3A': ':', '%2C': ',', '%2F': '/' };
+  return `${log.apiPath}?${query.toString().replace(/\+|%24|%27|%28|%29|%3A|%2C|%2F/g, (m) => readable[m])}`;
 }
