@@ -196,7 +196,9 @@ function addRows(entries, position) {
   const columns = visibleColumns();
   const rows = entries.map((entry) => {
     const tr = h('tr', { tabIndex: 0, className: 'entry', dataset: { id: entry.id } },
-      columns.map((c) => h('td', { dataset: { column: c.key } }, c.format === 'date' ? time(c.value(entry)) : c.value(entry))));
+      columns.map((c) => (c.format === 'date'
+        ? h('td', { dataset: { column: c.key } }, time(c.value(entry)))
+        : h('td', { dataset: { column: c.key }, title: c.value(entry) }, c.value(entry)))));
     tr.addEventListener('click', () => openDetails(entry, tr));
     tr.addEventListener('keydown', (event) => rowKey(event, entry, tr));
     return tr;
