@@ -1,10 +1,13 @@
 using System.Net.Security;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using Verity.Core.Storage;
 using Verity.Server.Auth;
 using Verity.Server.Hosting;
 
@@ -23,6 +26,7 @@ internal static class AdminCenterAuth
     /// <summary>A bearer token wins; the admin-center cookie serves pages, and on the Graph API only reads (GET), so it cannot change anything.</summary>
     public const string ApiScheme = "BearerOrAdminCenter";
     public const string TenantItem = "tenant";
+    private const string LastTenantCookie = "verity.admin.tenant";
 
     public static IServiceCollection AddAdminCenterAuth(this IServiceCollection services)
     {
@@ -53,6 +57,7 @@ internal static class AdminCenterAuth
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 o.ForwardChallenge = OidcScheme;
+                o.Events.OnValidatePrincipal = RefreshAsync;
             })
             .AddOpenIdConnect(OidcScheme, o =>
             {
@@ -86,6 +91,15 @@ internal static class AdminCenterAuth
                         context.TokenEndpointRequest!.TokenEndpoint = Endpoint(context.Request, context.Properties!, "token");
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = context =>
+                    {
+                        // The next sign-in (after sign-out or a lost session) starts at this tenant, not the default one.
+                        context.Response.Cookies.Append(LastTenantCookie, context.Principal!.FindFirstValue("tid") ?? "", new CookieOptions
+                        {
+                            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = context.Request.IsHttps, Path = "/admin", MaxAge = TimeSpan.FromDays(365),
+                        });
+                        return Task.CompletedTask;
+                    },
                     OnRemoteFailure = async context =>
                     {
                         context.HandleResponse();
@@ -116,10 +130,40 @@ internal static class AdminCenterAuth
         return services;
     }
 
+    /// <summary>
+    /// Every request re-reads the user (one indexed lookup): a disabled or deleted account loses its session, and a
+    /// role added or removed counts at once rather than when the cookie expires.
+    /// </summary>
+    private static async Task RefreshAsync(CookieValidatePrincipalContext context)
+    {
+        var http = context.HttpContext;
+        var principal = context.Principal!;
+        var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
+        var user = Guid.TryParse(principal.FindFirstValue("tid"), out var tenantId) && principal.FindFirstValue("oid") is { } oid
+            ? (await TokenRequests.FindEnabledUserAsync(store, tenantId, oid, http.RequestAborted)).User
+            : null;
+        if (user is null)
+        {
+            context.RejectPrincipal();
+            await http.SignOutAsync(CookieScheme);
+            return;
+        }
+        var roles = (await TokenRequests.SubjectOfUserAsync(store, tenantId, user, AuthorizeEndpoint.AdminCenterClientId, http.RequestAborted)).RoleIds;
+        if (!roles.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(principal.FindAll("wids").Select(c => c.Value)))
+        {
+            var identity = new ClaimsIdentity(principal.Claims.Where(c => c.Type != "wids"), principal.Identity!.AuthenticationType, "name", "roles");
+            identity.AddClaims(roles.Select(r => new Claim("wids", r)));
+            context.ReplacePrincipal(new ClaimsPrincipal(identity));
+            context.ShouldRenew = true;
+        }
+    }
+
     /// <summary><c>{origin}/{tenant}/oauth2/v2.0/{endpoint}</c> for the tenant chosen when sign-in started.</summary>
     private static string Endpoint(HttpRequest request, AuthenticationProperties properties, string endpoint)
     {
-        var tenant = properties.Items.TryGetValue(TenantItem, out var t) && !string.IsNullOrEmpty(t) ? t : DefaultTenant(request.HttpContext);
+        var tenant = properties.Items.TryGetValue(TenantItem, out var t) && !string.IsNullOrEmpty(t) ? t
+            : request.Cookies[LastTenantCookie] is { Length: > 0 } last && Guid.TryParse(last, out _) ? last
+            : DefaultTenant(request.HttpContext);
         return $"{request.Scheme}://{request.Host}{request.PathBase}/{Uri.EscapeDataString(tenant)}/oauth2/v2.0/{endpoint}";
     }
 

@@ -81,6 +81,13 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
         await Expect(page.Locator("#tenant-domain")).ToHaveTextAsync(tenant.Domain);
         var api = await context.APIRequest.GetAsync("/v1.0/auditLogs/directoryAudits");
         Assert.Equal(401, api.Status);
+
+        // The tenant picker on the form leads to the same form for another organization.
+        var other = await host.NewTenantAsync();
+        await page.Locator("text=Choose the tenant").ClickAsync();
+        await page.Locator("#tenant").FillAsync(other.Id.ToString());
+        await page.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#tenant-domain")).ToHaveTextAsync(other.Domain);
     }
 
     [Fact]
@@ -297,6 +304,17 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
         var allowed = await SignInAsync(context, $"auditor@{tenant.Domain}", "User-Password-1!", tenant.Domain);
         await Expect(allowed.Locator("#signed-in-user")).ToHaveTextAsync($"auditor@{tenant.Domain}");
         Assert.NotEmpty(await RowIdsAsync(allowed));
+
+        // The session follows the directory: losing the role refuses the next request, a disabled account loses the session.
+        var assignment = (await ExpectAsync(await admin.GetAsync($"/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{reader["id"]}'", Ct),
+            HttpStatusCode.OK))["value"]![0]!["id"]!.ToString();
+        await ExpectAsync(await admin.DeleteAsync($"/v1.0/roleManagement/directory/roleAssignments/{assignment}", Ct), HttpStatusCode.NoContent);
+        Assert.Equal(403, (await allowed.ReloadAsync())!.Status);
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{reader["id"]}", Json("""{"accountEnabled":false}"""), Ct), HttpStatusCode.NoContent);
+        await allowed.ReloadAsync();
+        await Expect(allowed.Locator("#password")).ToBeVisibleAsync();
+        await SubmitCredentialsAsync(allowed, $"auditor@{tenant.Domain}", "User-Password-1!");
+        await Expect(allowed.Locator("#signin-error")).ToContainTextAsync("disabled");
     }
 
     [Fact]
