@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole Verity test suite on a fresh Debian 12 machine (as root) or a developer box:
-# installs PostgreSQL, starts a throwaway cluster on 127.0.0.1, runs every test project, stops the cluster.
+# installs PostgreSQL and Chromium, starts a throwaway cluster on 127.0.0.1, runs every test project, stops the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
-. scripts/postgres.sh
+. scripts/postgres.sh   # as root, also runs apt-get update
+
+# The admin-center tests drive Debian's Chromium with Playwright (no browser download).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing Chromium (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "/usr/bin/chromium is missing: run as root, or 'apt-get install chromium'." >&2
+    exit 1
+  fi
+fi
 
 echo "== dotnet test"
 RESULTS="$SCRATCH/results"

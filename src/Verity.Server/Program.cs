@@ -1,3 +1,4 @@
+using Verity.Server.AdminCenter;
 using Verity.Server.Auth;
 using Verity.Server.Graph;
 using Verity.Server.Hosting;
@@ -19,6 +20,7 @@ builder.AddVerityHttps();
 builder.AddVerityHosting();
 builder.Services.AddGraphErrors();
 builder.Services.AddVerityTokens();
+builder.Services.AddAdminCenter(); // after AddVerityTokens: its default scheme also accepts the admin-center cookie for GETs
 builder.Services.AddGraphApi();
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.UseAuthorization();
 app.MapLandingPage();
 app.MapVerityTokens();
 app.MapGraphApi();
+app.MapAdminCenter();
 
 await app.InitializeVerityAsync();
 await app.RunAsync();

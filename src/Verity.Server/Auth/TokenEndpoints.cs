@@ -34,7 +34,7 @@ internal static partial class TokenEndpoints
     private const string TenantKey = "verity.tenant-id";
     private const string SubjectKey = "verity.token-subject";
 
-    [GeneratedRegex(@"^/([^/]+)/(oauth2/v2\.0/token|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)$")]
+    [GeneratedRegex(@"^/([^/]+)/(oauth2/v2\.0/token|oauth2/v2\.0/authorize|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)$")]
     private static partial Regex TenantPath();
 
     public static IServiceCollection AddVerityTokens(this IServiceCollection services)
@@ -43,19 +43,21 @@ internal static partial class TokenEndpoints
         services.AddOpenIddict().AddServer(o =>
         {
             o.SetTokenEndpointUris("oauth2/v2.0/token")
+             .SetAuthorizationEndpointUris("oauth2/v2.0/authorize")
              .SetConfigurationEndpointUris("v2.0/.well-known/openid-configuration")
              .SetJsonWebKeySetEndpointUris("discovery/v2.0/keys");
-            o.AllowClientCredentialsFlow().AllowPasswordFlow();
+            o.AllowClientCredentialsFlow().AllowPasswordFlow().AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
             o.EnableDegradedMode();
             o.DisableScopeValidation();
             o.DisableAccessTokenEncryption();
             o.SetAccessTokenLifetime(TimeSpan.FromHours(1));
-            o.UseAspNetCore().EnableTokenEndpointPassthrough().DisableTransportSecurityRequirement();
+            o.UseAspNetCore().EnableTokenEndpointPassthrough().EnableAuthorizationEndpointPassthrough().DisableTransportSecurityRequirement();
             o.AddEventHandler<ProcessRequestContext>(b => b.UseInlineHandler(MatchTenantPath)
                 .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
             o.AddEventHandler<ProcessRequestContext>(b => b.UseInlineHandler(ResolveTenantAsync)
                 .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order + 1).SetType(OpenIddictServerHandlerType.Custom));
             o.AddEventHandler<ValidateTokenRequestContext>(b => b.UseInlineHandler(TokenRequests.ValidateAsync).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddEventHandler<ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(AuthorizeEndpoint.Validate).SetType(OpenIddictServerHandlerType.Custom));
             o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
                 .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
         });
@@ -107,7 +109,7 @@ internal static partial class TokenEndpoints
     };
 
     /// <summary>The issuer must be <c>…/{tid}/v2.0</c> for the token's own tenant; the host is whatever the client used.</summary>
-    private static string ValidateIssuer(string issuer, SecurityToken token, TokenValidationParameters parameters)
+    internal static string ValidateIssuer(string issuer, SecurityToken token, TokenValidationParameters parameters)
     {
         var tid = (token as JsonWebToken)?.TryGetPayloadValue<string>("tid", out var t) == true ? t : null;
         if (tid is null || !Uri.TryCreate(issuer, UriKind.Absolute, out var uri) || uri.AbsolutePath.TrimEnd('/') != $"/{tid}/v2.0")
@@ -162,7 +164,6 @@ internal static partial class TokenEndpoints
         var root = $"{request.Scheme}://{request.Host}{request.PathBase}/{tid}";
         context.TokenEndpoint = new Uri($"{root}/oauth2/v2.0/token");
         context.JsonWebKeySetEndpoint = new Uri($"{root}/discovery/v2.0/keys");
-        // MSAL clients expect an authorization endpoint in the discovery document; the code flow arrives with the admin center.
         context.AuthorizationEndpoint = new Uri($"{root}/oauth2/v2.0/authorize");
         context.Metadata["tenant_region_scope"] = "NA";
         context.Metadata["cloud_instance_name"] = "microsoftonline.com";
@@ -171,21 +172,53 @@ internal static partial class TokenEndpoints
 
     public static void MapVerityTokens(this WebApplication app)
     {
-        app.MapPost("/{tenant}/oauth2/v2.0/token", IssueToken);
+        app.MapPost("/{tenant}/oauth2/v2.0/token", (Delegate)IssueTokenAsync);
+        app.MapMethods("/{tenant}/oauth2/v2.0/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync).DisableAntiforgery();
         app.MapGet("/common/userrealm/{upn}", UserRealm);
     }
 
-    /// <summary>Passthrough token endpoint: the request was validated by <see cref="TokenRequests"/>; sign in its subject.</summary>
-    private static IResult IssueToken(HttpContext http)
+    /// <summary>
+    /// Passthrough token endpoint: the request was validated by <see cref="TokenRequests"/>; sign in its subject. For an
+    /// authorization code the user is read again, so a disabled account or a removed role takes effect at once.
+    /// </summary>
+    private static async Task<IResult> IssueTokenAsync(HttpContext http)
     {
-        if (http.Items[SubjectKey] is not TokenSubject subject)
+        var subject = http.Items[SubjectKey] as TokenSubject;
+        string? nonce = null;
+        var request = http.GetOpenIddictServerRequest();
+        if (request?.IsAuthorizationCodeGrantType() == true && http.Items[TenantKey] is Guid tenantId)
         {
-            return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+            var code = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+            var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
+            var (user, error) = code?.GetClaim("tid") == tenantId.ToString() && code.GetClaim(Claims.Subject) is { } oid
+                ? await TokenRequests.FindEnabledUserAsync(store, tenantId, oid, http.RequestAborted)
+                : (null, "AADSTS9002313: The authorization code was issued for another tenant.");
+            if (user is null)
             {
-                [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.UnsupportedGrantType,
-                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Use client_credentials or password.",
-            }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+                return Reject(Errors.InvalidGrant, error!);
+            }
+            subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!, http.RequestAborted);
+            nonce = code!.GetClaim(Claims.Private.Nonce);
         }
+        if (subject is null)
+        {
+            return Reject(Errors.UnsupportedGrantType, "Use client_credentials, password or authorization_code.");
+        }
+        var principal = PrincipalOf(subject, withIdentityToken: request?.IsAuthorizationCodeGrantType() == true);
+        principal.SetClaim(Claims.Private.Nonce, nonce);
+        principal.SetScopes(request?.GetScopes() ?? []);
+        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult Reject(string error, string description) => Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+    {
+        [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+        [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+    }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    /// <summary>Entra's claims for a subject; with an identity token (code flow) the user's claims go into it too.</summary>
+    internal static ClaimsPrincipal PrincipalOf(TokenSubject subject, bool withIdentityToken)
+    {
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, "name", "roles");
         identity.SetClaim(Claims.Subject, subject.ObjectId).SetClaim("oid", subject.ObjectId).SetClaim("tid", subject.TenantId.ToString())
             .SetClaim("idtyp", subject.IsApp ? "app" : "user").SetClaim("appid", subject.AppId).SetClaim("azp", subject.AppId)
@@ -202,9 +235,10 @@ internal static partial class TokenEndpoints
         identity.AddClaim(ArrayClaim("wids", subject.RoleIds));
         var principal = new ClaimsPrincipal(identity);
         principal.SetResources(GraphResource);
-        principal.SetScopes(http.GetOpenIddictServerRequest()?.GetScopes() ?? []);
-        principal.SetDestinations(static _ => [Destinations.AccessToken]);
-        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        principal.SetDestinations(claim => withIdentityToken && claim.Type is not ("appid" or "azp")
+            ? [Destinations.AccessToken, Destinations.IdentityToken]
+            : [Destinations.AccessToken]);
+        return principal;
     }
 
     /// <summary>Entra sends <c>roles</c> and <c>wids</c> as JSON arrays even with one value; clients index into them.</summary>
@@ -222,6 +256,9 @@ internal static partial class TokenEndpoints
     });
 
     internal static void SetSubject(HttpContext http, TokenSubject subject) => http.Items[SubjectKey] = subject;
+
+    /// <summary>The tenant resolved from an OpenIddict endpoint's address (<c>/{tenant}/…</c>), once OpenIddict has run.</summary>
+    internal static Guid? TenantOf(HttpContext http) => http.Items[TenantKey] as Guid?;
 
     /// <summary>The tenant resolved from the address, or null when the request came without one (e.g. /oauth2/v2.0/token).</summary>
     internal static Guid? TenantOf(OpenIddictServerTransaction transaction) =>
@@ -296,27 +333,55 @@ internal static class TokenRequests
                 context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
                 return;
             }
-            var user = string.IsNullOrEmpty(request.Username) ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, request.Username.ToLowerInvariant(), ct);
-            // An unknown user costs the same hash as a known one, so response times do not reveal which names exist.
-            var hash = (string?)user?.Secrets["passwordHash"] ?? UnknownUserHash.Value;
-            if (!Secrets.VerifyPassword(request.Password ?? "", hash) || user is null)
+            var (user, error) = await CheckPasswordAsync(store, tenantId, request.Username, request.Password, ct);
+            if (user is null)
             {
-                context.Reject(Errors.InvalidGrant, "AADSTS50126: Error validating credentials due to invalid username or password.");
+                context.Reject(Errors.InvalidGrant, error!);
                 return;
             }
-            if ((bool?)user.Data["accountEnabled"] == false)
-            {
-                context.Reject(Errors.InvalidGrant, "AADSTS50057: The user account is disabled.");
-                return;
-            }
-            var roles = await RolesOfAsync(store, tenantId, user.Id, ct);
-            TokenEndpoints.SetSubject(http, new TokenSubject(tenantId, user.Id, false, (string?)user.Data["displayName"], (string?)user.Data["userPrincipalName"],
-                clientId, [DirectoryRoles.DefaultUserRoleId, .. roles], []));
+            TokenEndpoints.SetSubject(http, await SubjectOfUserAsync(store, tenantId, user, clientId, ct));
             return;
         }
 
-        context.Reject(Errors.UnsupportedGrantType, "AADSTS70003: The grant type is not supported here. Use client_credentials or password.");
+        if (request.IsAuthorizationCodeGrantType())
+        {
+            // The code itself (PKCE verifier, redirect_uri, client) is checked by OpenIddict; here only who may redeem one.
+            if (clientId != AuthorizeEndpoint.AdminCenterClientId)
+            {
+                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' cannot redeem authorization codes here.");
+            }
+            return;
+        }
+
+        context.Reject(Errors.UnsupportedGrantType, "AADSTS70003: The grant type is not supported here. Use client_credentials, password or authorization_code.");
     }
+
+    /// <summary>The user when the password is right and the account enabled; otherwise Entra's AADSTS error.</summary>
+    public static async Task<(StoredObject? User, string? Error)> CheckPasswordAsync(IDirectoryStore store, Guid tenantId, string? username, string? password,
+        CancellationToken ct)
+    {
+        var user = string.IsNullOrEmpty(username) ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, username.ToLowerInvariant(), ct);
+        // An unknown user costs the same hash as a known one, so response times do not reveal which names exist.
+        var hash = (string?)user?.Secrets["passwordHash"] ?? UnknownUserHash.Value;
+        if (!Secrets.VerifyPassword(password ?? "", hash) || user is null)
+        {
+            return (null, "AADSTS50126: Error validating credentials due to invalid username or password.");
+        }
+        return (bool?)user.Data["accountEnabled"] == false ? (null, "AADSTS50057: The user account is disabled.") : (user, null);
+    }
+
+    /// <summary>The user with this object id when it still exists and is enabled (redeeming a code signed in earlier).</summary>
+    public static async Task<(StoredObject? User, string? Error)> FindEnabledUserAsync(IDirectoryStore store, Guid tenantId, string objectId, CancellationToken ct)
+    {
+        var user = await store.GetObjectAsync(tenantId, objectId, ct);
+        return user is null || user.Kind != Schemas.User.Kind ? (null, "AADSTS50034: The user account does not exist in this directory.")
+            : (bool?)user.Data["accountEnabled"] == false ? (null, "AADSTS50057: The user account is disabled.")
+            : (user, null);
+    }
+
+    public static async Task<TokenSubject> SubjectOfUserAsync(IDirectoryStore store, Guid tenantId, StoredObject user, string clientId, CancellationToken ct) =>
+        new(tenantId, user.Id, false, (string?)user.Data["displayName"], (string?)user.Data["userPrincipalName"], clientId,
+            [DirectoryRoles.DefaultUserRoleId, .. await RolesOfAsync(store, tenantId, user.Id, ct)], []);
 
     private static async Task<List<string>> RolesOfAsync(IDirectoryStore store, Guid tenantId, string principalId, CancellationToken ct) =>
         [.. (await store.ListObjectsByRefAsync(tenantId, Schemas.RoleAssignment.Kind, principalId, ct)).Select(a => (string)a.Data["roleDefinitionId"]!)];

@@ -1,6 +1,6 @@
 namespace Verity.Server.Hosting;
 
-/// <summary>The page at <c>/</c>: what runs here and how to get a token and read the audit log with curl.</summary>
+/// <summary>The page at <c>/</c>: a link to the admin center, and how to get a token and read the audit log with curl.</summary>
 internal static class LandingPage
 {
     public static void MapLandingPage(this WebApplication app) => app.MapGet("/", Render);
@@ -15,7 +15,9 @@ internal static class LandingPage
             <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}</style></head>
             <body><h1>Verity</h1>
             <p>A self-hosted identity directory whose every change lands in an audit log you can query with the Microsoft Graph
-            <code>auditLogs</code> API. The admin center arrives in a later release; today, use curl or the Microsoft Graph SDK.</p>
+            <code>auditLogs</code> API.</p>
+            <p><a href="/admin/"><strong>Open the admin center</strong></a> to browse and filter the audit log, or use curl or the
+            Microsoft Graph SDK as below.</p>
             <h2>1. Get a token (password grant for the bootstrap admin)</h2>
             <pre>TOKEN=$(curl -sk {{{origin}}}/&lt;tenant-id-or-domain&gt;/oauth2/v2.0/token \
               -d grant_type=password -d client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \

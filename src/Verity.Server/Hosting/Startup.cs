@@ -32,7 +32,7 @@ internal static class Startup
             var certificate = url.StartsWith("https", StringComparison.Ordinal) && string.IsNullOrEmpty(https.CertificatePath)
                 ? $" (self-signed certificate: {Path.ChangeExtension(https.GeneratedCertificatePath, ".pem")})"
                 : "";
-            Console.WriteLine($"Verity is running. Open {url}/ in a browser{certificate}.");
+            Console.WriteLine($"Verity is running. Open the admin center at {url}/admin/ in a browser{certificate}.");
             if (result.Created)
             {
                 Console.WriteLine($"  Tenant:   {result.TenantId}");

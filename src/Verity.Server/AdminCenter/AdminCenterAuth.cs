@@ -1,0 +1,173 @@
+using System.Net.Security;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using Verity.Core.Storage;
+using Verity.Server.Auth;
+using Verity.Server.Hosting;
+
+namespace Verity.Server.AdminCenter;
+
+/// <summary>
+/// The admin center signs users in as an OpenID Connect client of Verity's own authorization server (code + PKCE,
+/// public client) and keeps the result in a cookie. The same cookie lets the page call the Graph API with GET,
+/// so the page reads the log through exactly the endpoint that scripts use.
+/// </summary>
+internal static class AdminCenterAuth
+{
+    public const string CookieScheme = "AdminCenter";
+    public const string OidcScheme = "AdminCenterOidc";
+    public const string CookieName = "verity.admin";
+    /// <summary>A bearer token wins; the admin-center cookie serves pages, and on the Graph API only reads (GET), so it cannot change anything.</summary>
+    public const string ApiScheme = "BearerOrAdminCenter";
+    public const string TenantItem = "tenant";
+    private const string LastTenantCookie = "verity.admin.tenant";
+
+    public static IServiceCollection AddAdminCenterAuth(this IServiceCollection services)
+    {
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "verity.antiforgery";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddAuthentication(o => o.DefaultScheme = ApiScheme)
+            .AddPolicyScheme(ApiScheme, "Bearer token or admin-center session", o =>
+            {
+                // Pages and their form posts see the session user (anti-forgery tokens are bound to it); the Graph API only reads with it.
+                o.ForwardDefaultSelector = http =>
+                    http.Request.Headers.Authorization.Count > 0 || !http.Request.Cookies.ContainsKey(CookieName)
+                    || (http.Request.Path.StartsWithSegments("/v1.0") && !HttpMethods.IsGet(http.Request.Method))
+                        ? JwtBearerDefaults.AuthenticationScheme : CookieScheme;
+                // An API caller without a valid token gets Graph's 401 JSON, never a redirect to a sign-in page.
+                o.ForwardChallenge = JwtBearerDefaults.AuthenticationScheme;
+                o.ForwardForbid = JwtBearerDefaults.AuthenticationScheme;
+            })
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Cookie.Path = "/";
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.ForwardChallenge = OidcScheme;
+                o.Events.OnValidatePrincipal = RefreshAsync;
+            })
+            .AddOpenIdConnect(OidcScheme, o =>
+            {
+                o.SignInScheme = CookieScheme;
+                o.ClientId = AuthorizeEndpoint.AdminCenterClientId;
+                o.ResponseType = OpenIdConnectResponseType.Code;
+                o.ResponseMode = OpenIdConnectResponseMode.Query;
+                o.UsePkce = true;
+                o.PushedAuthorizationBehavior = PushedAuthorizationBehavior.Disable;
+                o.CallbackPath = AuthorizeEndpoint.AdminCenterCallbackPath;
+                o.MapInboundClaims = false;
+                o.GetClaimsFromUserInfoEndpoint = false;
+                o.SaveTokens = false;
+                o.Scope.Clear();
+                o.Scope.Add("openid");
+                o.Scope.Add("profile");
+                // Same origin as the authorization server, so Lax suffices, and plain http on loopback keeps working.
+                o.CorrelationCookie.SameSite = o.NonceCookie.SameSite = SameSiteMode.Lax;
+                o.CorrelationCookie.SecurePolicy = o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // Endpoints depend on the tenant and the host the browser used; they are set per request below.
+                o.Configuration = new OpenIdConnectConfiguration();
+                o.Events = new OpenIdConnectEvents
+                {
+                    OnRedirectToIdentityProvider = context =>
+                    {
+                        context.ProtocolMessage.IssuerAddress = Endpoint(context.Request, context.Properties, "authorize");
+                        return Task.CompletedTask;
+                    },
+                    OnAuthorizationCodeReceived = context =>
+                    {
+                        context.TokenEndpointRequest!.TokenEndpoint = Endpoint(context.Request, context.Properties!, "token");
+                        return Task.CompletedTask;
+                    },
+                    OnTokenValidated = context =>
+                    {
+                        // The next sign-in (after sign-out or a lost session) starts at this tenant, not the default one.
+                        context.Response.Cookies.Append(LastTenantCookie, context.Principal!.FindFirstValue("tid") ?? "", new CookieOptions
+                        {
+                            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = context.Request.IsHttps, Path = "/admin", MaxAge = TimeSpan.FromDays(365),
+                        });
+                        return Task.CompletedTask;
+                    },
+                    OnRemoteFailure = async context =>
+                    {
+                        context.HandleResponse();
+                        var message = context.Failure?.Message ?? "The sign-in did not complete.";
+                        await HtmlPage.Message(context.HttpContext, "Sign-in failed", message, 400,
+                            """<p><a href="/admin/signin">Try again</a></p>""").ExecuteAsync(context.HttpContext);
+                    },
+                };
+            });
+        services.AddOptions<OpenIdConnectOptions>(OidcScheme).Configure<KeyRing, IOptions<HttpsOptions>>((o, keys, https) =>
+        {
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                IssuerSigningKeyResolver = (_, _, _, _) => [keys.SigningKey],
+                IssuerValidator = TokenEndpoints.ValidateIssuer,
+                ValidAudience = AuthorizeEndpoint.AdminCenterClientId,
+                NameClaimType = "name",
+                RoleClaimType = "roles",
+            };
+            // The code is redeemed over HTTPS at this same server, whose certificate may be self-signed: trust exactly it.
+            var own = new Lazy<string>(() => Https.Load(https.Value).Thumbprint);
+            o.BackchannelHttpHandler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+                    errors == SslPolicyErrors.None || (certificate is not null && certificate.Thumbprint == own.Value),
+            };
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Every request re-reads the user (one indexed lookup): a disabled or deleted account loses its session, and a
+    /// role added or removed counts at once rather than when the cookie expires.
+    /// </summary>
+    private static async Task RefreshAsync(CookieValidatePrincipalContext context)
+    {
+        var http = context.HttpContext;
+        var principal = context.Principal!;
+        var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
+        var user = Guid.TryParse(principal.FindFirstValue("tid"), out var tenantId) && principal.FindFirstValue("oid") is { } oid
+            ? (await TokenRequests.FindEnabledUserAsync(store, tenantId, oid, http.RequestAborted)).User
+            : null;
+        if (user is null)
+        {
+            context.RejectPrincipal();
+            await http.SignOutAsync(CookieScheme);
+            return;
+        }
+        var roles = (await TokenRequests.SubjectOfUserAsync(store, tenantId, user, AuthorizeEndpoint.AdminCenterClientId, http.RequestAborted)).RoleIds;
+        if (!roles.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(principal.FindAll("wids").Select(c => c.Value)))
+        {
+            var identity = new ClaimsIdentity(principal.Claims.Where(c => c.Type != "wids"), principal.Identity!.AuthenticationType, "name", "roles");
+            identity.AddClaims(roles.Select(r => new Claim("wids", r)));
+            context.ReplacePrincipal(new ClaimsPrincipal(identity));
+            context.ShouldRenew = true;
+        }
+    }
+
+    /// <summary><c>{origin}/{tenant}/oauth2/v2.0/{endpoint}</c> for the tenant chosen when sign-in started.</summary>
+    private static string Endpoint(HttpRequest request, AuthenticationProperties properties, string endpoint)
+    {
+        var tenant = properties.Items.TryGetValue(TenantItem, out var t) && !string.IsNullOrEmpty(t) ? t
+            : request.Cookies[LastTenantCookie] is { Length: > 0 } last && Guid.TryParse(last, out _) ? last
+            : DefaultTenant(request.HttpContext);
+        return $"{request.Scheme}://{request.Host}{request.PathBase}/{Uri.EscapeDataString(tenant)}/oauth2/v2.0/{endpoint}";
+    }
+
+    /// <summary>The bootstrap tenant, named by its domain (the domain of the first administrator).</summary>
+    public static string DefaultTenant(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<BootstrapOptions>>().Value.AdminUserPrincipalName.Split('@')[1];
+}

@@ -1,0 +1,257 @@
+// The activity-log list view: filters in the URL, the Graph request they make, the rows it returns, paging by the
+// API's nextLink, a column chooser and a details pane. Reads the log only through the Graph API.
+import { LOGS } from './logs.js';
+import { h, time } from './dom.js';
+import { RANGES, readState, writeState, graphRequest, timeZoneLabel, isoSeconds } from './query.js';
+import { loadColumns, columnChooser } from './columns.js';
+import { renderDetails } from './details.js';
+
+const root = document.getElementById('log');
+const tabs = document.getElementById('log-tabs');
+let catalogue = { services: [], categories: [], activities: [] };
+/** The view on screen: its log, state, loaded entries and the next page's link. */
+let view = null;
+
+async function fetchJson(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  if (response.status === 401) {
+    location.assign(`/admin/signin?returnUrl=${encodeURIComponent(location.pathname + location.search)}`);
+    throw new Error('Your session has ended.');
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(body?.error?.message ?? `The request failed (HTTP ${response.status}).`);
+  return body;
+}
+
+function navigate(params) {
+  const query = params.toString();
+  history.pushState(null, '', query ? `?${query}` : location.pathname);
+  render();
+}
+
+function render() {
+  const params = new URLSearchParams(location.search);
+  const log = LOGS.find((l) => l.key === params.get('log')) ?? LOGS[0];
+  tabs.replaceChildren(...LOGS.map((l) => h('a', { href: l === LOGS[0] ? '?' : `?log=${l.key}`, 'aria-current': l === log ? 'page' : null }, l.title)));
+  view = { log, state: readState(log, params), entries: [], next: null, columns: loadColumns(log), loading: false };
+  document.title = `${log.title} · Verity`;
+  root.replaceChildren(
+    h('h1', {}, log.title),
+    h('div', { className: 'toolbar', id: 'toolbar' },
+      columnChooser(log, view.columns, (keys) => { view.columns = keys; renderTable(); }),
+      // Download and live updates join here.
+      h('div', { id: 'toolbar-actions', className: 'toolbar-actions' }),
+      h('button', { type: 'button', id: 'refresh', onclick: () => render() }, 'Refresh')),
+    filterForm(log, view.state),
+    h('div', { id: 'error', className: 'error', role: 'alert', hidden: true }),
+    graphBox(),
+    h('div', { className: 'table-wrap' }, h('table', { id: 'entries', className: 'grid entries' }, h('thead'), h('tbody'))),
+    h('div', { className: 'footer' },
+      h('p', { id: 'count', className: 'muted', 'aria-live': 'polite' }),
+      h('button', { type: 'button', id: 'load-more', hidden: true, onclick: () => load(true) }, 'Load more')),
+    detailsPane());
+  renderTable();
+  load(false);
+}
+
+// ---- filters -------------------------------------------------------------------------------------------------------
+
+/** A datetime-local value (browser time zone) for an ISO instant, and back. */
+const toLocalInput = (iso) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value) => (value ? isoSeconds(new Date(value)) : '');
+
+function filterForm(log, state) {
+  const field = (id, label, ...controls) => h('div', { className: 'field' }, h('label', { htmlFor: id }, label), ...controls);
+  const range = h('select', { id: 'range', name: 'range' },
+    RANGES.map(([key, label]) => h('option', { value: key, selected: key === state.range }, label)));
+  const from = h('input', { type: 'datetime-local', id: 'from', value: toLocalInput(state.from) });
+  const to = h('input', { type: 'datetime-local', id: 'to', value: toLocalInput(state.to) });
+  const custom = h('div', { className: 'custom-range', id: 'custom-range', hidden: state.range !== 'custom' },
+    field('from', 'From', from), field('to', 'To', to));
+  range.addEventListener('change', () => { custom.hidden = range.value !== 'custom'; });
+
+  const controls = log.filters.map((f) => {
+    const value = state.values[f.key] ?? '';
+    if (f.kind === 'select') {
+      const options = f.options(catalogue).map((o) => (Array.isArray(o) ? o : [o, o]));
+      if (value && !options.some(([v]) => v === value)) options.push([value, value]);
+      return field(`filter-${f.key}`, f.label, h('select', { id: `filter-${f.key}`, name: f.key },
+        h('option', { value: '' }, 'All'), options.map(([v, label]) => h('option', { value: v, selected: v === value }, label))));
+    }
+    const input = h('input', { type: 'text', id: `filter-${f.key}`, name: f.key, value, placeholder: f.placeholder ?? '', autocomplete: 'off' });
+    if (f.kind !== 'typeahead') return field(input.id, f.label, input);
+    input.setAttribute('list', `${input.id}-options`);
+    return field(input.id, f.label, input, h('datalist', { id: `${input.id}-options` }, f.options(catalogue).map((o) => h('option', { value: o }))));
+  });
+
+  const form = h('form', { id: 'filters', className: 'filters', role: 'search', method: 'get' },
+    field('range', 'Date', range), custom,
+    h('p', { className: 'muted timezone', id: 'timezone' }, `Times are shown in ${timeZoneLabel()}.`),
+    ...controls,
+    h('div', { className: 'actions' },
+      h('button', { type: 'submit', className: 'primary', id: 'apply' }, 'Apply'),
+      h('button', { type: 'button', id: 'reset', onclick: () => navigate(new URLSearchParams(log === LOGS[0] ? '' : `log=${log.key}`)) }, 'Reset')));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = { range: range.value, from: fromLocalInput(from.value), to: fromLocalInput(to.value), sort: view.state.sort, values: {} };
+    for (const f of log.filters) {
+      const v = form.elements[f.key].value.trim();
+      if (v) next.values[f.key] = v;
+    }
+    navigate(writeState(log, next));
+  });
+  return form;
+}
+
+// ---- the Graph request ---------------------------------------------------------------------------------------------
+
+function graphBox() {
+  const url = h('code', { id: 'graph-url' });
+  const copy = h('button', { type: 'button', id: 'copy-graph-url', onclick: async () => {
+    try {
+      await navigator.clipboard.writeText(url.textContent);
+      copy.textContent = 'Copied';
+    } catch {
+      // No clipboard (plain http): select the text so Ctrl+C copies it.
+      getSelection().selectAllChildren(url);
+      copy.textContent = 'Press Ctrl+C';
+    }
+    setTimeout(() => { copy.textContent = 'Copy'; }, 2000);
+  } }, 'Copy');
+  return h('details', { className: 'graph', id: 'graph-request' }, h('summary', {}, 'Graph API request'),
+    h('p', { className: 'muted' }, 'The same query with a bearer token (Authorization: Bearer …):'),
+    h('div', { className: 'graph-line' }, h('span', { className: 'verb' }, 'GET'), url, copy));
+}
+
+// ---- loading -------------------------------------------------------------------------------------------------------
+
+async function load(more) {
+  const mine = view;
+  const url = more ? mine.next : graphRequest(mine.log, mine.state);
+  if (!url || mine.loading) return;
+  if (!more) document.getElementById('graph-url').textContent = location.origin + url;
+  mine.loading = true;
+  root.setAttribute('aria-busy', 'true');
+  document.getElementById('load-more').disabled = true;
+  const error = document.getElementById('error');
+  try {
+    const page = await fetchJson(url);
+    if (mine !== view) return;
+    error.hidden = true;
+    const entries = page.value ?? [];
+    mine.entries.push(...entries);
+    addRows(entries, 'bottom');
+    const next = page['@odata.nextLink'];
+    mine.next = next ? (({ pathname, search }) => pathname + search)(new URL(next, location.href)) : null;
+  } catch (e) {
+    if (mine !== view) return;
+    error.textContent = e.message;
+    error.hidden = false;
+    mine.next = null;
+  } finally {
+    mine.loading = false;
+    if (mine === view) {
+      root.removeAttribute('aria-busy');
+      updateFooter();
+    }
+  }
+}
+
+function updateFooter() {
+  const more = document.getElementById('load-more');
+  more.hidden = !view.next;
+  more.disabled = false;
+  const n = view.entries.length;
+  document.getElementById('count').textContent = n === 0 ? 'No entries match these filters.'
+    : `${n} ${n === 1 ? 'entry' : 'entries'} shown${view.next ? '; more are available' : ''}.`;
+}
+
+// ---- the table -----------------------------------------------------------------------------------------------------
+
+function visibleColumns() {
+  return view.log.columns.filter((c) => view.columns.includes(c.key));
+}
+
+function renderTable() {
+  const table = document.getElementById('entries');
+  const head = h('tr', {}, visibleColumns().map((c) => {
+    if (!c.sortable) return h('th', { scope: 'col', dataset: { column: c.key } }, c.label);
+    const descending = view.state.sort !== 'asc';
+    return h('th', { scope: 'col', dataset: { column: c.key }, 'aria-sort': descending ? 'descending' : 'ascending' },
+      h('button', { type: 'button', id: `sort-${c.key}`, className: 'sort', title: descending ? 'Newest first; select for oldest first' : 'Oldest first; select for newest first',
+        onclick: () => navigate(writeState(view.log, { ...view.state, sort: descending ? 'asc' : 'desc' })) },
+      c.label, h('span', { 'aria-hidden': 'true' }, descending ? ' ↓' : ' ↑')));
+  }));
+  table.tHead.replaceChildren(head);
+  table.tBodies[0].replaceChildren();
+  addRows(view.entries, 'bottom');
+}
+
+/** Adds entries at the bottom (paging) or the top (new entries arriving while the page is open). */
+function addRows(entries, position) {
+  const body = document.getElementById('entries').tBodies[0];
+  const columns = visibleColumns();
+  const rows = entries.map((entry) => {
+    const tr = h('tr', { tabIndex: 0, className: 'entry', dataset: { id: entry.id } },
+      columns.map((c) => (c.format === 'date'
+        ? h('td', { dataset: { column: c.key } }, time(c.value(entry)))
+        : h('td', { dataset: { column: c.key }, title: c.value(entry) }, c.value(entry)))));
+    tr.addEventListener('click', () => openDetails(entry, tr));
+    tr.addEventListener('keydown', (event) => rowKey(event, entry, tr));
+    return tr;
+  });
+  if (position === 'top') body.prepend(...rows); else body.append(...rows);
+}
+
+function rowKey(event, entry, tr) {
+  if (event.key === 'Enter' || event.key === ' ') {
+    event.preventDefault();
+    openDetails(entry, tr);
+  } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    event.preventDefault();
+    (event.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling)?.focus();
+  }
+}
+
+// ---- details -------------------------------------------------------------------------------------------------------
+
+let returnFocus = null;
+
+function detailsPane() {
+  return h('aside', { id: 'details', className: 'details', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'details-title', hidden: true },
+    h('div', { className: 'details-head' },
+      h('h2', { id: 'details-title', tabIndex: -1 }, 'Audit log details'),
+      h('button', { type: 'button', id: 'details-close', 'aria-label': 'Close details', onclick: closeDetails }, '✕')),
+    h('div', { id: 'details-body' }));
+}
+
+function openDetails(entry, tr) {
+  const pane = document.getElementById('details');
+  const correlation = writeState(view.log, { range: 'all', sort: 'desc', values: { correlationId: entry.correlationId } });
+  document.getElementById('details-body').replaceChildren(...renderDetails(entry, `?${correlation}`));
+  for (const other of document.querySelectorAll('tr.entry[aria-selected]')) other.removeAttribute('aria-selected');
+  tr.setAttribute('aria-selected', 'true');
+  pane.hidden = false;
+  returnFocus = tr;
+  document.getElementById('details-title').focus();
+}
+
+function closeDetails() {
+  document.getElementById('details').hidden = true;
+  returnFocus?.removeAttribute('aria-selected');
+  returnFocus?.focus();
+  returnFocus = null;
+}
+
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && !document.getElementById('details')?.hidden) {
+    event.preventDefault();
+    closeDetails();
+  }
+});
+
+window.addEventListener('popstate', render);
+fetchJson('/admin/api/catalogue').then((c) => { catalogue = c; }, () => { /* filters still work as free text */ }).finally(render);

@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using Verity.Core.Storage;
+using Verity.Server.AdminCenter;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace Verity.Server.Auth;
+
+/// <summary>
+/// <c>/{tenant}/oauth2/v2.0/authorize</c>: the authorization code flow with PKCE (OpenIddict, passthrough). GET shows
+/// a sign-in form; its POST (anti-forgery checked) verifies the password as the password grant does and sends the
+/// browser back to the client with a code. The only client is the admin center, on this server's own origin.
+/// </summary>
+internal static class AuthorizeEndpoint
+{
+    /// <summary>The admin center's client id (Entra's id for its own portal app), a public client using PKCE.</summary>
+    public const string AdminCenterClientId = "c44b4083-3bb0-49c1-b47d-974e53cbdf3c";
+    public const string AdminCenterCallbackPath = "/admin/signin-oidc";
+
+    /// <summary>Degraded mode has no client store: the client and its redirect URI are checked here.</summary>
+    public static ValueTask Validate(ValidateAuthorizationRequestContext context)
+    {
+        var request = context.Transaction.GetHttpRequest()!;
+        var callback = $"{request.Scheme}://{request.Host}{request.PathBase}{AdminCenterCallbackPath}";
+        if (!string.Equals(context.ClientId, AdminCenterClientId, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{context.ClientId}' was not found. Only the admin center signs in here.");
+        }
+        else if (!string.Equals(context.RedirectUri, callback, StringComparison.Ordinal))
+        {
+            context.Reject(Errors.InvalidRequest, $"AADSTS50011: The redirect URI '{context.RedirectUri}' does not match the admin center's ({callback}).");
+        }
+        return default;
+    }
+
+    public static async Task<IResult> HandleAsync(HttpContext http, IDirectoryStore store, IAntiforgery antiforgery)
+    {
+        var request = http.GetOpenIddictServerRequest();
+        if (request is null || TokenEndpoints.TenantOf(http) is not { } tenantId || await store.GetTenantAsync(tenantId, http.RequestAborted) is not { } tenant)
+        {
+            return HtmlPage.Message(http, "Sign-in failed", "This is not a valid sign-in request. Start again from the admin center.", 400,
+                """<p><a href="/admin/">Open the admin center</a></p>""");
+        }
+        var username = request.LoginHint ?? "";
+        string? error = null;
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType && http.Request.Form.ContainsKey("password"))
+        {
+            username = http.Request.Form["username"].ToString().Trim();
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                error = "The sign-in form expired or did not come from this page. Please sign in again.";
+            }
+            else
+            {
+                var (user, failure) = await TokenRequests.CheckPasswordAsync(store, tenantId, username, http.Request.Form["password"], http.RequestAborted);
+                if (user is not null)
+                {
+                    var subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!, http.RequestAborted);
+                    var principal = TokenEndpoints.PrincipalOf(subject, withIdentityToken: true);
+                    principal.SetScopes(request.GetScopes());
+                    return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+                }
+                error = failure;
+            }
+        }
+        return SignInForm(http, antiforgery, request, tenant, username, error);
+    }
+
+    private static readonly HashSet<string> FormFields = ["username", "password", "__RequestVerificationToken"];
+
+    private static IResult SignInForm(HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, Tenant tenant, string username, string? error)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        // The authorization request travels on in hidden fields, so the POST is the same request plus the credentials.
+        var hidden = string.Concat(request.GetParameters()
+            .Where(p => !FormFields.Contains(p.Key))
+            .Select(p => $"""<input type="hidden" name="{HtmlPage.E(p.Key)}" value="{HtmlPage.E((string?)p.Value)}">"""));
+        var alert = error is null ? "" : $"""<p class="error" role="alert" id="signin-error">{HtmlPage.E(error)}</p>""";
+        var body = $"""
+            <main class="card narrow">
+            <h1>Sign in</h1>
+            <p class="muted">to the Verity admin center of <strong id="tenant-name">{HtmlPage.E(tenant.DisplayName)}</strong>
+              (<span id="tenant-domain">{HtmlPage.E(tenant.DefaultDomain)}</span>)</p>
+            {alert}
+            <form method="post" class="stack" autocomplete="on">
+            <input type="hidden" name="{HtmlPage.E(tokens.FormFieldName)}" value="{HtmlPage.E(tokens.RequestToken)}">
+            {hidden}
+            <label for="username">User name</label>
+            <input id="username" name="username" type="text" inputmode="email" required autocomplete="username" autofocus value="{HtmlPage.E(username)}"
+              placeholder="someone@{HtmlPage.E(tenant.DefaultDomain)}">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" required autocomplete="current-password">
+            <button type="submit" class="primary">Sign in</button>
+            </form>
+            <p class="muted">Another organization? <a href="/admin/signin/choose">Choose the tenant</a></p>
+            </main>
+            """;
+        return HtmlPage.Render(http, "Sign in", body, error is null ? 200 : 400);
+    }
+}
