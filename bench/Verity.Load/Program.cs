@@ -10,6 +10,11 @@ var options = LoadOptions.Parse(args);
 var report = options.Mode == "read"
     ? new List<string>()
     : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"];
+var downloads = new List<string>
+{
+    "| engine | format | rows | time | size | peak server RSS |",
+    "|---|---|---|---|---|---|",
+};
 var pulls = new List<string>
 {
     "| engine | rows over HTTP | time | rows/s | rows from the store | time | rows/s |",
@@ -35,6 +40,7 @@ foreach (var engine in options.Engines)
                 report.Add("|---|---|---|---|---|");
             }
             report.AddRange(await ReadScenarios.FirstPagesAsync(api, stores.Log, target.TenantId, engine, options.Requests));
+            downloads.AddRange(await ReadScenarios.DownloadsAsync(api, stores.Log, target.TenantId, engine, server.ProcessId));
             pulls.AddRange(await ReadScenarios.PullAsync(api, stores.Log, target.TenantId, engine));
             continue;
         }
@@ -52,6 +58,8 @@ Console.WriteLine();
 report.ForEach(Console.WriteLine);
 if (options.Mode == "read")
 {
+    Console.WriteLine();
+    downloads.ForEach(Console.WriteLine);
     Console.WriteLine();
     pulls.ForEach(Console.WriteLine);
 }

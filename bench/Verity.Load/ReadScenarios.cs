@@ -124,6 +124,82 @@ internal static class ReadScenarios
         return [line];
     }
 
+    /// <summary>
+    /// CSV and JSON downloads of 25,000 and 250,000 rows over HTTP, sampling the server's resident memory every 20 ms
+    /// (flat memory means the peak does not grow with the row count), beside reading the same rows from the store.
+    /// </summary>
+    public static async Task<List<string>> DownloadsAsync(ApiClient api, ILogStore log, Guid tenant, string engine, int serverPid)
+    {
+        var rows = new List<string>();
+        foreach (var format in new[] { "csv", "json" })
+        {
+            foreach (var count in new[] { 25_000, 250_000 })
+            {
+                using var sampling = new CancellationTokenSource();
+                var peak = SamplePeakRssAsync(serverPid, sampling.Token);
+                var clock = Stopwatch.StartNew();
+                using var response = await api.Http.GetAsync($"/v1.0/auditLogs/directoryAudits/download?format={format}&maxRows={count}", HttpCompletionOption.ResponseHeadersRead);
+                response.EnsureSuccessStatusCode();
+                await using var body = await response.Content.ReadAsStreamAsync();
+                var buffer = new byte[256 * 1024];
+                long bytes = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer)) > 0)
+                {
+                    bytes += read;
+                }
+                var elapsed = clock.Elapsed;
+                await sampling.CancelAsync();
+                var peakBytes = await peak;
+                var row = string.Create(CultureInfo.InvariantCulture,
+                    $"| {engine} | {format} | {count:N0} | {elapsed.TotalSeconds:N2} s | {bytes / 1e6:N0} MB | {peakBytes / 1e6:N0} MB |");
+                Console.WriteLine(row);
+                rows.Add(row);
+            }
+        }
+        var store = Stopwatch.StartNew();
+        long direct = 0;
+        long? after = null;
+        while (direct < 250_000)
+        {
+            var page = await log.QueryAsync(new LogQuery { TenantId = tenant, Top = 1_000, AfterSeq = after }, CancellationToken.None);
+            direct += page.Entries.Count;
+            if (!page.HasMore)
+            {
+                break;
+            }
+            after = page.Entries[^1].Seq;
+        }
+        var baseline = string.Create(CultureInfo.InvariantCulture, $"| {engine} | store baseline (same rows, no HTTP, no formatting) | {direct:N0} | {store.Elapsed.TotalSeconds:N2} s | | |");
+        Console.WriteLine(baseline);
+        rows.Add(baseline);
+        return rows;
+    }
+
+    private static async Task<long> SamplePeakRssAsync(int pid, CancellationToken ct)
+    {
+        long peak = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            foreach (var line in await File.ReadAllLinesAsync($"/proc/{pid}/status", CancellationToken.None))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    peak = Math.Max(peak, long.Parse(line[6..^3].Trim(), CultureInfo.InvariantCulture) * 1024);
+                }
+            }
+            try
+            {
+                await Task.Delay(20, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return peak;
+    }
+
     private static async Task<List<double>> TimeAsync(int requests, Func<Task> action)
     {
         for (var i = 0; i < Math.Max(5, requests / 10); i++)

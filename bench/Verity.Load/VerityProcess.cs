@@ -10,6 +10,7 @@ internal sealed class VerityProcess : IAsyncDisposable
     private readonly Process _process;
 
     public Uri BaseAddress { get; }
+    public int ProcessId => _process.Id;
     public string ClientId { get; }
     public string ClientSecret { get; }
 
