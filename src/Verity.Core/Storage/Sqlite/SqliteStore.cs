@@ -10,6 +10,10 @@ namespace Verity.Core.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 {
+    /// <summary>Writer page cache in KiB (negative: SQLite's unit): 256 MB normally, 2 GB while bulk-loading.</summary>
+    private const int WriterCache = -262_144;
+    private const int BulkWriterCache = -2_097_152;
+
     private const int SqliteConstraint = 19;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -54,7 +58,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             using var cmd = conn.CreateCommand();
             // A 256 MB cache holds the hot leaf pages of every filter index; optimize gathers the planner statistics
             // (which index answers which filter) when tables have grown since they were last gathered.
-            cmd.CommandText = "pragma journal_mode=WAL; pragma synchronous=FULL; pragma cache_size=-262144; pragma wal_autocheckpoint=16384; pragma optimize=0x10002;";
+            cmd.CommandText = $"pragma journal_mode=WAL; pragma synchronous=FULL; pragma cache_size={WriterCache}; pragma wal_autocheckpoint=16384; pragma optimize=0x10002;";
             await cmd.ExecuteNonQueryAsync(ct);
             _writer = conn;
         }
@@ -260,7 +264,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         long count = 0;
         // Millions of entries touch a leaf page of every filter index per entry: give the writer a 2 GB cache while
         // it bulk-loads (pages are allocated only as used), and the usual 256 MB afterwards.
-        await WriteAsync((conn, tx) => ExecAsync(conn, tx, "pragma cache_size=-2097152", ct), ct);
+        await WriteAsync((conn, tx) => ExecAsync(conn, tx, $"pragma cache_size={BulkWriterCache}", ct), ct);
         try
         {
             foreach (var chunk in entries.Chunk(batchSize))
@@ -271,7 +275,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         }
         finally
         {
-            await WriteAsync((conn, tx) => ExecAsync(conn, tx, "pragma cache_size=-262144", CancellationToken.None), CancellationToken.None);
+            await WriteAsync((conn, tx) => ExecAsync(conn, tx, $"pragma cache_size={WriterCache}", CancellationToken.None), CancellationToken.None);
         }
         // Fresh statistics at once: SQLite's planner picks each filter's index (or the commit-order walk) from them.
         await _writeLock.WaitAsync(ct);
