@@ -37,6 +37,51 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         _ => throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter."),
     };
 
+    private const int MaxArms = 16;
+
+    /// <summary>
+    /// A query for the sequence numbers of the first page (at most @top, after @after, in the page's order) when the
+    /// filter has a shape that a single ordered index walk cannot serve but a few can; null otherwise. An index on
+    /// (tenant, column, seq) yields one value's matches in commit order, so a page stops after @top rows, but an OR,
+    /// an IN or a side table loses that order and the database would sort every match. Here each disjunct (each IN
+    /// value) walks its own index for at most @top rows and the union holds the page; a lone target or modified
+    /// property condition walks its side table's index, one row per entry.
+    /// </summary>
+    public string? PageSeqs(LogFilter filter, bool descending)
+    {
+        var arms = Disjuncts(filter).ToList();
+        if (arms.Count is < 2 or > MaxArms)
+        {
+            return SideTablePage(filter, descending);
+        }
+        var order = descending ? "desc" : "asc";
+        var after = descending ? "<" : ">";
+        return string.Join(" union ", arms.Select((arm, i) => $"select seq from ({SideTablePage(arm, descending) ?? $"select a.seq from directory_audits a where a.tenant_id = @t and a.seq {after} @after and {Render(arm)} order by a.seq {order} limit @top"}) u{i}"));
+    }
+
+    /// <summary>The filter as OR-ed parts: its top-level ORs, or an IN on an entry column as one equality per value.</summary>
+    private static IEnumerable<LogFilter> Disjuncts(LogFilter filter) => filter switch
+    {
+        OrFilter f => Disjuncts(f.Left).Concat(Disjuncts(f.Right)),
+        InFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
+            when f.Values.Count > 1 => f.Values.Select(v => (LogFilter)new CompareFilter(f.Field, CompareOp.Eq, v)),
+        _ => [filter],
+    };
+
+    private string? SideTablePage(LogFilter filter, bool descending)
+    {
+        var order = descending ? "desc" : "asc";
+        var after = descending ? "<" : ">";
+        return filter switch
+        {
+            AnyTargetFilter { Inner: AnyPropertyFilter property } =>
+                $"select p.seq from directory_audit_properties p where p.tenant_id = @t and p.seq {after} @after and {Render(property.Inner)} group by p.seq order by p.seq {order} limit @top",
+            AnyTargetFilter target =>
+                $"select t.seq from directory_audit_targets t where t.tenant_id = @t and t.seq {after} @after and {Render(target.Inner)} group by t.seq order by t.seq {order} limit @top",
+            _ => null,
+        };
+    }
+
     private string Compare(CompareFilter f)
     {
         var column = Column(f.Field);

@@ -180,4 +180,37 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(4, await Log.CountDistinctTargetsAsync(all, "User", Ct));
         Assert.Equal(1, await Log.CountDistinctTargetsAsync(users with { Filter = FilterParser.Parse("result eq 'failure'") }, "User", Ct));
     }
+
+    [Theory]
+    [InlineData("category eq 'GroupManagement' or operationType eq 'Update' or result eq 'failure'")]
+    [InlineData("activityDisplayName in ('Add user', 'Update user', 'Add group')")]
+    [InlineData("targetResources/any(t: t/type eq 'User')")]
+    [InlineData("targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'Included Updated Properties'))")]
+    [InlineData("targetResources/any(t: t/id eq 't-carol') or initiatedBy/user/id eq 'u-admin'")]
+    public async Task Pages_of_unions_and_side_table_walks_match_the_whole_result_in_both_orders(string text)
+    {
+        var tenant = await NewTenantAsync();
+        await Log.AppendAsync([.. GoldenEntries().Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit))], Ct);
+        var filter = FilterParser.Parse(text);
+
+        foreach (var descending in new[] { true, false })
+        {
+            var whole = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 100, Filter = filter, Descending = descending }, Ct);
+            var paged = new List<long>();
+            long? after = null;
+            while (true)
+            {
+                var page = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 1, Filter = filter, Descending = descending, AfterSeq = after }, Ct);
+                paged.AddRange(page.Entries.Select(e => e.Seq));
+                if (!page.HasMore)
+                {
+                    break;
+                }
+                after = page.Entries[^1].Seq;
+            }
+            Assert.True(whole.Entries.Count >= 2, text);
+            Assert.Equal(whole.Entries.Select(e => e.Seq), paged);
+            Assert.Equal(whole.Entries.Count, await Log.CountAsync(new LogQuery { TenantId = tenant, Top = 1, Filter = filter }, Ct));
+        }
+    }
 }
