@@ -4,8 +4,10 @@ using Verity.Server.Graph;
 using Verity.Server.Hosting;
 
 // `--demo` is a switch, which ASP.NET Core's command-line configuration cannot read: turn it into the setting.
+// Configuration files are read once: reloading them means watching the content root recursively, and the SQLite
+// file and its write-ahead log live below it (./data), so every commit would wake the watcher.
 var demo = args.Contains("--demo");
-var builder = WebApplication.CreateBuilder([.. args.Where(a => a != "--demo")]);
+var builder = WebApplication.CreateBuilder([.. args.Where(a => a != "--demo"), "--hostBuilder:reloadConfigOnChange=false"]);
 if (demo)
 {
     builder.Configuration["Verity:Bootstrap:Demo"] = "true";
