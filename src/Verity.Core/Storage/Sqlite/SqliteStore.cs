@@ -58,7 +58,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             using var cmd = conn.CreateCommand();
             // A 256 MB cache holds the hot leaf pages of every filter index; optimize gathers the planner statistics
             // (which index answers which filter) when tables have grown since they were last gathered.
-            cmd.CommandText = $"pragma journal_mode=WAL; pragma synchronous=FULL; pragma cache_size={WriterCache}; pragma wal_autocheckpoint=16384; pragma optimize=0x10002;";
+            cmd.CommandText = $"pragma journal_mode=WAL; pragma synchronous=FULL; pragma cache_size={WriterCache}; pragma wal_autocheckpoint=16384; pragma analysis_limit=1000; pragma optimize=0x10002;";
             await cmd.ExecuteNonQueryAsync(ct);
             _writer = conn;
         }
@@ -281,7 +281,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         await _writeLock.WaitAsync(ct);
         try
         {
-            await ExecAsync(await WriterAsync(ct), null, "analyze", ct);
+            // A sample per index (analysis_limit) is enough for the planner and keeps this to seconds on a large file.
+            await ExecAsync(await WriterAsync(ct), null, "pragma analysis_limit=1000; analyze", ct);
         }
         finally
         {
