@@ -14,6 +14,7 @@ public sealed class ChangeWriter : IAsyncDisposable
 {
     private const int MaxBatch = 1000;
     private readonly IDirectoryStore _store;
+    private readonly LogSignal? _signal;
     private readonly Channel<Pending> _queue;
     private readonly Task[] _loops;
 
@@ -22,9 +23,11 @@ public sealed class ChangeWriter : IAsyncDisposable
     /// Batches in flight at once: 1 for SQLite (one writer anyway); 2 for PostgreSQL, so one batch's round trips and
     /// fsync overlap the next batch's work.
     /// </param>
-    public ChangeWriter(IDirectoryStore store, int writers = 1)
+    /// <param name="signal">Told after each commit which tenants have new log entries (live followers wait on it).</param>
+    public ChangeWriter(IDirectoryStore store, int writers = 1, LogSignal? signal = null)
     {
         _store = store;
+        _signal = signal;
         _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         // Threads of their own: SQLite commits block (and fsync), and blocked pool threads on two cores starve requests.
         _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
@@ -61,7 +64,7 @@ public sealed class ChangeWriter : IAsyncDisposable
         {
             try
             {
-                await _store.CommitAsync([.. remaining.Select(p => p.Change)], CancellationToken.None).ConfigureAwait(false);
+                await CommitAsync([.. remaining.Select(p => p.Change)]).ConfigureAwait(false);
                 foreach (var p in remaining)
                 {
                     p.Done.TrySetResult(new ChangeOutcome(true));
@@ -94,13 +97,19 @@ public sealed class ChangeWriter : IAsyncDisposable
         }
     }
 
+    private async Task CommitAsync(IReadOnlyList<DirectoryChange> changes)
+    {
+        await _store.CommitAsync(changes, CancellationToken.None).ConfigureAwait(false);
+        _signal?.Notify(changes.Where(c => c.Audits.Count > 0).Select(c => c.TenantId));
+    }
+
     private async Task CommitOneByOneAsync(List<Pending> batch)
     {
         foreach (var p in batch)
         {
             try
             {
-                await _store.CommitAsync([p.Change], CancellationToken.None).ConfigureAwait(false);
+                await CommitAsync([p.Change]).ConfigureAwait(false);
                 p.Done.TrySetResult(new ChangeOutcome(true));
             }
             catch (ChangeConflictException conflict)
@@ -123,7 +132,7 @@ public sealed class ChangeWriter : IAsyncDisposable
             if (failures.Count > 0)
             {
                 var failed = new DirectoryChange { TenantId = p.Change.TenantId, Audits = failures };
-                await _store.CommitAsync([failed], CancellationToken.None).ConfigureAwait(false);
+                await CommitAsync([failed]).ConfigureAwait(false);
             }
             p.Done.TrySetResult(new ChangeOutcome(false, conflict.Kind, conflict.Message));
         }

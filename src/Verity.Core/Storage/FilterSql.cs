@@ -53,6 +53,23 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         };
     }
 
+    /// <summary>
+    /// The aggregate queries both backends run: <paramref name="where"/> is " and (filter)" over <c>a</c>, the tenant
+    /// is parameter @t and the limit @top.
+    /// </summary>
+    internal static string CountBySql(LogField field, string where)
+    {
+        var column = Column(field);
+        return column.StartsWith("t.", StringComparison.Ordinal)
+            ? $"select {column}, count(distinct a.seq) from directory_audits a join directory_audit_targets t on t.tenant_id = a.tenant_id and t.seq = a.seq " +
+              $"where a.tenant_id = @t{where} and {column} is not null group by {column} order by 2 desc, 1 limit @top"
+            : $"select {column}, count(*) from directory_audits a where a.tenant_id = @t{where} and {column} is not null group by {column} order by 2 desc, 1 limit @top";
+    }
+
+    internal static string DistinctTargetsSql(string where) =>
+        "select count(distinct t.target_id) from directory_audits a join directory_audit_targets t on t.tenant_id = a.tenant_id and t.seq = a.seq " +
+        $"where a.tenant_id = @t{where} and t.type = @type";
+
     /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards escaped (\ is LIKE's default escape).</summary>
     private static string LikePattern(string text) =>
         "%" + text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
@@ -91,7 +108,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         return name;
     }
 
-    private static string Column(LogField field) => field switch
+    internal static string Column(LogField field) => field switch
     {
         LogField.Id => "a.id",
         LogField.ActivityDateTime => "a.activity_at",

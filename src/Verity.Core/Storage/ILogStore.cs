@@ -27,9 +27,24 @@ public interface ILogStore
     /// </summary>
     Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct);
 
+    /// <summary>How many matching entries each UTC day holds (days without entries are left out), oldest first.</summary>
+    Task<IReadOnlyList<LogBucket>> CountByDayAsync(LogQuery query, CancellationToken ct);
+
+    /// <summary>
+    /// The <paramref name="top"/> most frequent values of <paramref name="field"/> among matching entries, most frequent
+    /// first; for a target field, each entry counts once per value.
+    /// </summary>
+    Task<IReadOnlyList<LogBucket>> CountByAsync(LogQuery query, LogField field, int top, CancellationToken ct);
+
+    /// <summary>How many distinct targets (by id) of <paramref name="type"/> the matching entries name.</summary>
+    Task<long> CountDistinctTargetsAsync(LogQuery query, string type, CancellationToken ct);
+
     /// <summary>How many entries match the query's filter (paging options are ignored).</summary>
     Task<long> CountAsync(LogQuery query, CancellationToken ct);
 
     /// <summary>Reads one entry by its id, or null when the tenant has no such entry.</summary>
     Task<StoredLogEntry?> GetAsync(Guid tenantId, LogName log, string id, CancellationToken ct);
 }
+
+/// <summary>A group of an aggregate: a UTC day (yyyy-MM-dd) or a field value, and how many entries it holds.</summary>
+public sealed record LogBucket(string Key, long Count);

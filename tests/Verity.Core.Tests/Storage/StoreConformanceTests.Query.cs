@@ -163,4 +163,21 @@ public abstract partial class StoreConformanceTests
         Assert.False(third.HasMore);
         Assert.Equal([8L, 7, 5, 2, 1], first.Entries.Concat(second.Entries).Concat(third.Entries).Select(e => e.Seq));
     }
+
+    [Fact]
+    public async Task Aggregates_count_by_day_by_value_and_distinct_targets()
+    {
+        var tenant = await NewTenantAsync();
+        var noise = await NewTenantAsync();
+        var golden = GoldenEntries().ToList();
+        await Log.AppendAsync([.. golden.Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit)), .. golden.Select(g => LogEntry.FromDirectoryAudit(noise, g.Audit))], Ct);
+        var users = new LogQuery { TenantId = tenant, Top = 1, Filter = FilterParser.Parse("category eq 'UserManagement'") };
+        var all = new LogQuery { TenantId = tenant, Top = 1 };
+
+        Assert.Equal([new LogBucket("2026-03-01", 2), new("2026-03-03", 1), new("2026-03-04", 2)], await Log.CountByDayAsync(users, Ct));
+        Assert.Equal([new LogBucket("Add user", 2), new("Update user", 2)], await Log.CountByAsync(users, LogField.ActivityDisplayName, 2, Ct));
+        Assert.Equal([new LogBucket("Bob Builder", 2), new("Carol Jones", 2), new("Finance Team", 2)], await Log.CountByAsync(all, LogField.TargetDisplayName, 3, Ct));
+        Assert.Equal(4, await Log.CountDistinctTargetsAsync(all, "User", Ct));
+        Assert.Equal(1, await Log.CountDistinctTargetsAsync(users with { Filter = FilterParser.Parse("result eq 'failure'") }, "User", Ct));
+    }
 }

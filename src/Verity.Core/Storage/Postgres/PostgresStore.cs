@@ -496,6 +496,39 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    public async Task<IReadOnlyList<LogBucket>> CountByDayAsync(LogQuery query, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var cmd = Command(queries, "select to_char(a.activity_at at time zone 'UTC', 'YYYY-MM-DD'), count(*) from directory_audits a " +
+            $"where a.tenant_id = @t{filter} group by 1 order by 1", [("t", query.TenantId), .. args]);
+        return await ReadBucketsAsync(cmd, ct);
+    }
+
+    public async Task<IReadOnlyList<LogBucket>> CountByAsync(LogQuery query, LogField field, int top, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var cmd = Command(queries, FilterSql.CountBySql(field, filter), [("t", query.TenantId), ("top", top), .. args]);
+        return await ReadBucketsAsync(cmd, ct);
+    }
+
+    public async Task<long> CountDistinctTargetsAsync(LogQuery query, string type, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var cmd = Command(queries, FilterSql.DistinctTargetsSql(filter), [("t", query.TenantId), ("type", type), .. args]);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task<IReadOnlyList<LogBucket>> ReadBucketsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<LogBucket>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new LogBucket(r.GetString(0), r.GetInt64(1)));
+        }
+        return list;
+    }
+
     /// <summary>The filter as " and (…)" with its parameters (names without the @ Npgsql does not need).</summary>
     private static (string Sql, (string, object)[] Args) Where(LogQuery query)
     {

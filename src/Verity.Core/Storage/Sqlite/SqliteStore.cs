@@ -457,6 +457,44 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    public async Task<IReadOnlyList<LogBucket>> CountByDayAsync(LogQuery query, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, $"select a.activity_at / {TimeSpan.TicksPerDay}, count(*) from directory_audits a where a.tenant_id = @t{filter} group by 1 order by 1",
+            [("@t", Key(query.TenantId)), .. args]);
+        using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<LogBucket>();
+        while (await r.ReadAsync(ct))
+        {
+            var day = new DateTime(r.GetInt64(0) * TimeSpan.TicksPerDay, DateTimeKind.Utc);
+            list.Add(new LogBucket(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.GetInt64(1)));
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<LogBucket>> CountByAsync(LogQuery query, LogField field, int top, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, FilterSql.CountBySql(field, filter), [("@t", Key(query.TenantId)), ("@top", top), .. args]);
+        using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<LogBucket>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new LogBucket(r.GetString(0), r.GetInt64(1)));
+        }
+        return list;
+    }
+
+    public async Task<long> CountDistinctTargetsAsync(LogQuery query, string type, CancellationToken ct)
+    {
+        var (filter, args) = Where(query);
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, FilterSql.DistinctTargetsSql(filter), [("@t", Key(query.TenantId)), ("@type", type), .. args]);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>The filter as " and (…)" with its parameters; times are stored as ticks, text compares byte-wise (BINARY).</summary>
     private static (string Sql, (string, object)[] Args) Where(LogQuery query)
     {
