@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Antiforgery;
@@ -16,6 +17,9 @@ namespace Verity.Server.AdminCenter;
 internal static partial class AdminPreferences
 {
     public const int MaxBytes = 4096;
+
+    /// <summary>Stored compact; served as application/json to the page only, so HTML-sensitive characters need no escaping.</summary>
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void MapAdminPreferences(this WebApplication app)
     {
@@ -59,7 +63,7 @@ internal static partial class AdminPreferences
         try
         {
             using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
-            json = JsonSerializer.Serialize(document.RootElement);
+            json = JsonSerializer.Serialize(document.RootElement, Compact);
         }
         catch (JsonException)
         {
