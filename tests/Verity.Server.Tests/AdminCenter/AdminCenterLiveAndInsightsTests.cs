@@ -66,12 +66,12 @@ public sealed class AdminCenterLiveAndInsightsTests(SqliteHost host, Chromium ch
         await AddGroupAsync(admin, "While scrolled");
 
         await Expect(pill).ToHaveTextAsync("1 new entry ↑");
+        await Screenshots.TakeAsync(page, "live");
         Assert.Equal(top, await page.Locator($"#entries tr.entry[data-id='{watchedId}']").EvaluateAsync<double>("r => r.getBoundingClientRect().top"), 1.0);
         await pill.ClickAsync();
         await Expect(pill).ToBeHiddenAsync();
         await page.WaitForFunctionAsync("() => window.scrollY === 0");
         await Expect(page.Locator("#entries tr.entry").First.Locator("td[data-column=targets]")).ToHaveTextAsync("While scrolled");
-        await Screenshots.TakeAsync(page, "live");
 
         // Oldest first: new entries belong at the end, so the list does not go live.
         await page.Locator("#sort-date").ClickAsync();
@@ -138,7 +138,6 @@ public sealed class AdminCenterLiveAndInsightsTests(SqliteHost host, Chromium ch
         await Expect(page.Locator("#days-7")).ToHaveAttributeAsync("aria-current", "page");
         await Expect(page.Locator("#insights")).Not.ToHaveAttributeAsync("aria-busy", "true");
         Assert.EndsWith("/admin/insights?days=7", page.Url, StringComparison.Ordinal);
-        await Screenshots.TakeAsync(page, "insights");
 
         var insights = await TestTenant.ExpectAsync(await admin.GetAsync("/v1.0/auditLogs/directoryAudits/insights?days=7", Ct), HttpStatusCode.OK);
         var questions = insights["questions"]!.AsArray().Select(q => q!.AsObject()).ToList();
@@ -178,7 +177,6 @@ public sealed class AdminCenterLiveAndInsightsTests(SqliteHost host, Chromium ch
         Assert.Equal((string)groupsAdded["filter"]!, FilterOf(url));
         Assert.Equal(entries.Select(e => (string)e["id"]!), await RowIdsAsync(page));
         Assert.Equal(["Add group"], await ColumnTextsAsync(page, "activity"));
-        await Screenshots.TakeAsync(page, "advanced-filter");
 
         await page.Locator("#advanced-filter-remove").ClickAsync();
         await WaitForRowsAsync(page);

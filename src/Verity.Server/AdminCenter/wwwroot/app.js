@@ -104,9 +104,9 @@ function filterForm(log, state) {
   return form;
 }
 
-/** A raw OData filter from the URL (e.g. a link from Insights), shown as a chip that removes it. */
+/** A raw OData filter from the URL (e.g. a link from Insights), shown as a chip that removes it; nothing without one. */
 function advancedChip(log, state) {
-  if (!state.advanced) return null;
+  if (!state.advanced) return document.createDocumentFragment();
   return h('div', { className: 'chips', id: 'advanced-filter' },
     h('span', { className: 'chip' },
       h('span', { className: 'chip-label' }, 'Advanced filter: '),

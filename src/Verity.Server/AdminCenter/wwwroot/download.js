@@ -140,8 +140,9 @@ export function downloadMenu(current) {
 
   const form = h('form', { className: 'stack', id: 'download-form' },
     h('fieldset', { className: 'inline-choice' }, h('legend', {}, 'Format'),
-      h('div', { className: 'check' }, csv, h('label', { htmlFor: 'download-csv' }, 'CSV')),
-      h('div', { className: 'check' }, json, h('label', { htmlFor: 'download-json' }, 'JSON'))),
+      h('div', { className: 'choices' },
+        h('div', { className: 'check' }, csv, h('label', { htmlFor: 'download-csv' }, 'CSV (Entra columns)')),
+        h('div', { className: 'check' }, json, h('label', { htmlFor: 'download-json' }, 'JSON')))),
     h('label', { htmlFor: 'download-name' }, 'File name'), name,
     h('p', { className: 'muted small' }, `The rows of the current filters and order, up to ${number.format(maxRows())} per file, times in UTC.`),
     h('div', { className: 'actions' }, start, cancel, next),
