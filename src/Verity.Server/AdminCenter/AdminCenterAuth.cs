@@ -26,6 +26,7 @@ internal static class AdminCenterAuth
     /// <summary>A bearer token wins; the admin-center cookie serves pages, and on the Graph API only reads (GET), so it cannot change anything.</summary>
     public const string ApiScheme = "BearerOrAdminCenter";
     public const string TenantItem = "tenant";
+    public const string AntiforgeryHeader = "X-Verity-Antiforgery";
     private const string LastTenantCookie = "verity.admin.tenant";
 
     public static IServiceCollection AddAdminCenterAuth(this IServiceCollection services)
@@ -33,6 +34,7 @@ internal static class AdminCenterAuth
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "verity.antiforgery";
+            o.HeaderName = AntiforgeryHeader; // the page's script sends the token here on PUT /admin/api/…
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddAuthentication(o => o.DefaultScheme = ApiScheme)

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 using Verity.Core.Model;
+using Verity.Server.AuditLogs;
 using Verity.Server.Auth;
 
 namespace Verity.Server.AdminCenter;
@@ -23,16 +25,18 @@ internal static class AdminCenterEndpoints
             OnPrepareResponse = c => c.Context.Response.Headers.XContentTypeOptions = "nosniff",
         });
         app.MapGet("/admin", ShellAsync); // also serves /admin/
+        app.MapGet("/admin/insights", InsightsAsync);
         app.MapGet("/admin/signin", (Delegate)SignIn);
         app.MapGet("/admin/signin/choose", (Delegate)ChooseTenant);
         app.MapPost("/admin/signout", SignOutAsync).DisableAntiforgery();
         app.MapGet("/admin/signed-out", (HttpContext http) => HtmlPage.Message(http, "Signed out", "You have signed out of the Verity admin center.", 200,
             """<p><a href="/admin/signin">Sign in again</a></p>"""));
         app.MapGet("/admin/api/catalogue", (Delegate)CatalogueAsync);
+        app.MapAdminPreferences();
     }
 
     /// <summary>The audit log page, or a sign-in when there is no session, or a refusal when the role does not allow reading logs.</summary>
-    private static async Task<IResult> ShellAsync(HttpContext http, IAntiforgery antiforgery)
+    private static async Task<IResult> ShellAsync(HttpContext http, IAntiforgery antiforgery, IOptions<DownloadOptions> download)
     {
         var (caller, refusal) = await ReaderAsync(http);
         if (caller is null)
@@ -42,19 +46,43 @@ internal static class AdminCenterEndpoints
         var tokens = antiforgery.GetAndStoreTokens(http);
         var user = caller.UserPrincipalName ?? caller.DisplayName ?? caller.ObjectId;
         var body = $"""
-            {Header(user, tokens)}
+            {Header(user, tokens, "logs")}
             <main id="main">
             <nav class="tabs" aria-label="Activity logs" id="log-tabs"></nav>
             <section id="log" aria-live="polite"></section>
             </main>
             """;
         return HtmlPage.Render(http, "Audit logs", body, script: "app.js",
+            bodyAttributes: $""" data-tenant="{HtmlPage.E(caller.TenantId.ToString())}" data-user="{HtmlPage.E(caller.ObjectId)}" data-antiforgery="{HtmlPage.E(tokens.RequestToken)}" data-download-max-rows="{download.Value.MaxRows}" """);
+    }
+
+    /// <summary>
+    /// <c>/admin/insights?days=30</c>: the auditor's questions (product brief) answered by the insights API, each with
+    /// its number, a short list and a chart over time, linking to the list behind it.
+    /// </summary>
+    private static async Task<IResult> InsightsAsync(HttpContext http, IAntiforgery antiforgery)
+    {
+        var (caller, refusal) = await ReaderAsync(http);
+        if (caller is null)
+        {
+            return refusal!;
+        }
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        var user = caller.UserPrincipalName ?? caller.DisplayName ?? caller.ObjectId;
+        var body = $"""
+            {Header(user, tokens, "insights")}
+            <main id="main">
+            <section id="insights" aria-live="polite"></section>
+            </main>
+            """;
+        return HtmlPage.Render(http, "Insights", body, script: "insights.js",
             bodyAttributes: $""" data-tenant="{HtmlPage.E(caller.TenantId.ToString())}" data-user="{HtmlPage.E(caller.ObjectId)}" """);
     }
 
-    private static string Header(string user, AntiforgeryTokenSet tokens) => $"""
+    private static string Header(string user, AntiforgeryTokenSet tokens, string? current = null) => $"""
         <header class="topbar">
         <a class="brand" href="/admin/">Verity admin center</a>
+        {(current is null ? "" : Sections(current))}
         <span class="who" id="signed-in-user">{HtmlPage.E(user)}</span>
         <form method="post" action="/admin/signout">
         <input type="hidden" name="{HtmlPage.E(tokens.FormFieldName)}" value="{HtmlPage.E(tokens.RequestToken)}">
@@ -62,6 +90,14 @@ internal static class AdminCenterEndpoints
         </form>
         </header>
         """;
+
+    /// <summary>The admin center's pages, for readers (the refusal page has none).</summary>
+    private static string Sections(string current)
+    {
+        string Link(string key, string href, string label) =>
+            $"""<a href="{href}" id="nav-{key}"{(key == current ? " aria-current=\"page\"" : "")}>{label}</a>""";
+        return $"""<nav class="sections" aria-label="Admin center">{Link("logs", "/admin/", "Activity logs")}{Link("insights", "/admin/insights", "Insights")}</nav>""";
+    }
 
     /// <summary>The signed-in caller when it may read logs; otherwise the result to return (a sign-in challenge, or 403).</summary>
     private static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http)

@@ -195,4 +195,22 @@ public abstract partial class StoreConformanceTests
         Assert.Empty(await Directory.ListLinkTargetsAsync(tenant, group.Id, "member", Ct));
         Assert.Empty(await AllEntriesAsync(tenant));
     }
+
+    [Fact]
+    public async Task A_setting_is_absent_until_set_and_the_last_write_wins()
+    {
+        var key = $"pref:{Guid.NewGuid()}:user:columns";
+        var other = $"pref:{Guid.NewGuid()}:user:columns";
+
+        var before = await Directory.GetSettingAsync(key, Ct);
+        await Directory.SetSettingAsync(key, "[\"a\"]", Ct);
+        var first = await Directory.GetSettingAsync(key, Ct);
+        await Directory.SetSettingAsync(key, "[\"a\",\"b\"]", Ct);
+
+        Assert.Null(before);
+        Assert.Equal("[\"a\"]", first);
+        Assert.Equal("[\"a\",\"b\"]", await Directory.GetSettingAsync(key, Ct));
+        Assert.Null(await Directory.GetSettingAsync(other, Ct));
+        Assert.Equal("[\"a\",\"b\"]", await Directory.GetOrAddSettingAsync(key, () => "ignored", Ct));
+    }
 }

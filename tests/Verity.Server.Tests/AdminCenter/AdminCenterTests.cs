@@ -176,7 +176,7 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
     }
 
     [Fact]
-    public async Task Chosen_columns_persist_after_reload_and_after_signing_in_again()
+    public async Task Chosen_columns_are_saved_for_the_user_on_the_server_and_follow_them_to_another_browser_but_not_to_another_user()
     {
         var tenant = await host.NewTenantAsync();
         await using var context = await chromium.NewContextAsync(host);
@@ -187,25 +187,74 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
         await page.Locator("#col-statusReason").CheckAsync();
         await page.Locator("#col-userAgent").CheckAsync();
         await page.Locator("#col-targets").UncheckAsync();
+        await Expect(page.Locator("#columns-status")).ToHaveTextAsync("Saved for your account.");
         string[] chosen = ["date", "service", "category", "activity", "status", "statusReason", "initiatedBy", "userAgent"];
         Assert.Equal(chosen, await HeadersAsync(page));
         Assert.Contains(await ColumnTextsAsync(page, "userAgent"), ua => ua.Length > 0);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length"));
 
         await page.ReloadAsync();
         await WaitForRowsAsync(page);
         Assert.Equal(chosen, await HeadersAsync(page));
 
-        await page.Locator("#sign-out").ClickAsync();
-        var again = await SignInAsync(context, tenant.AdminUpn, tenant.AdminPassword, tenant.Domain);
+        // Another browser profile (nothing shared but the server): the same user sees the same columns.
+        await using var elsewhere = await chromium.NewContextAsync(host);
+        var again = await SignInAsync(elsewhere, tenant.AdminUpn, tenant.AdminPassword, tenant.Domain);
         Assert.Equal(chosen, await HeadersAsync(again));
 
-        // Another user of the same tenant, in the same browser, starts from the defaults.
+        // Another user of the same tenant, in a third browser, starts from the defaults.
         using var admin = await tenant.AdminAsync();
         var other = await tenant.CreateUserAsync(admin, "reader");
         await tenant.AssignRoleAsync(admin, (string)other["id"]!, ReportsReader);
-        await again.Locator("#sign-out").ClickAsync();
-        var readerPage = await SignInAsync(context, $"reader@{tenant.Domain}", "User-Password-1!", tenant.Domain);
+        await using var third = await chromium.NewContextAsync(host);
+        var readerPage = await SignInAsync(third, $"reader@{tenant.Domain}", "User-Password-1!", tenant.Domain);
         Assert.Equal(["date", "service", "category", "activity", "status", "targets", "initiatedBy"], await HeadersAsync(readerPage));
+
+        // Reset goes back to the defaults for this user only.
+        await again.Locator("#columns-button").ClickAsync();
+        await again.Locator("#columns-reset").ClickAsync();
+        await Expect(again.Locator("#columns-status")).ToHaveTextAsync("Saved for your account.");
+        await page.ReloadAsync();
+        await WaitForRowsAsync(page);
+        Assert.Equal(["date", "service", "category", "activity", "status", "targets", "initiatedBy"], await HeadersAsync(page));
+    }
+
+    [Fact]
+    public async Task The_preferences_api_needs_the_session_the_anti_forgery_token_and_small_valid_json()
+    {
+        var tenant = await host.NewTenantAsync();
+        await using var context = await chromium.NewContextAsync(host);
+        var page = await SignInAsync(context, tenant.AdminUpn, tenant.AdminPassword, tenant.Domain);
+        var token = await page.EvaluateAsync<string>("() => document.body.dataset.antiforgery");
+        const string Url = "/admin/api/preferences/columns.directoryAudits";
+        async Task<(int Status, string Body)> PutAsync(string body, string? antiforgery, string contentType = "application/json")
+        {
+            var headers = new Dictionary<string, string> { ["Content-Type"] = contentType };
+            if (antiforgery is not null)
+            {
+                headers["X-Verity-Antiforgery"] = antiforgery;
+            }
+            var response = await context.APIRequest.PutAsync(Url, new() { DataByte = System.Text.Encoding.UTF8.GetBytes(body), Headers = headers });
+            return (response.Status, await response.TextAsync());
+        }
+
+        Assert.Equal(204, (await context.APIRequest.GetAsync(Url)).Status);
+        var noToken = await PutAsync("""["date"]""", null);
+        Assert.Equal(400, noToken.Status);
+        Assert.Contains("anti-forgery", noToken.Body, StringComparison.Ordinal);
+        Assert.Equal(400, (await PutAsync("""["date" """, token)).Status);
+        Assert.Equal(415, (await PutAsync("""["date"]""", token, "text/plain")).Status);
+        var tooBig = await PutAsync(Serialize(new string('x', 5000)), token);
+        Assert.Equal(413, tooBig.Status);
+        Assert.Contains("RequestEntityTooLarge", tooBig.Body, StringComparison.Ordinal);
+        Assert.Equal(400, (await context.APIRequest.GetAsync("/admin/api/preferences/not%20a%20name")).Status);
+        Assert.Equal(204, (await PutAsync("""[ "date",  "status" ]""", token)).Status);
+        Assert.Equal("""["date","status"]""", await (await context.APIRequest.GetAsync(Url)).TextAsync());
+
+        await using var anonymous = await chromium.NewContextAsync(host);
+        var refused = await anonymous.APIRequest.GetAsync(Url);
+        Assert.Equal(401, refused.Status);
+        Assert.Contains("\"error\"", await refused.TextAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

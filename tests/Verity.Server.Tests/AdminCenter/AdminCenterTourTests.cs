@@ -21,6 +21,7 @@ public sealed class AdminCenterTourTests(DemoHost host, Chromium chromium) : ICl
         await SubmitCredentialsAsync(page, "admin@verity.local", DemoHost.AdminPassword);
         await WaitForRowsAsync(page);
         Assert.NotEmpty(await RowIdsAsync(page));
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => [...document.getElementById('log').childNodes].filter(n => n.nodeType === 3 && n.textContent.trim()).length"));
         await Screenshots.TakeAsync(page, "audit-log");
 
         await page.Locator("#range").SelectOptionAsync("30d");
@@ -54,5 +55,30 @@ public sealed class AdminCenterTourTests(DemoHost host, Chromium chromium) : ICl
         var pageWidth = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
         Assert.True(pageWidth <= 390, $"The page is {pageWidth}px wide in a 390px window: something does not wrap.");
         await Screenshots.TakeAsync(page, "audit-log-narrow");
+
+        // Insights over the demo history, wide and narrow; a number opens the list behind it.
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.Locator("#nav-insights").ClickAsync();
+        await Expect(page.Locator("#insights")).Not.ToHaveAttributeAsync("aria-busy", "true");
+        await Expect(page.Locator("article.insight")).ToHaveCountAsync(9);
+        Assert.NotEqual("0", await page.Locator("#q-userChangeTypes-number").TextContentAsync());
+        await Screenshots.TakeAsync(page, "insights");
+        await page.SetViewportSizeAsync(390, 800);
+        var insightsWidth = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
+        Assert.True(insightsWidth <= 390, $"Insights are {insightsWidth}px wide in a 390px window.");
+        await Screenshots.TakeAsync(page, "insights-narrow");
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.Locator("#q-userChangeTypes-link").ClickAsync();
+        await WaitForRowsAsync(page);
+        await Expect(page.Locator("#advanced-filter")).ToBeVisibleAsync();
+        await Expect(page.Locator("#live-status")).ToHaveAttributeAsync("data-state", "live");
+        await Screenshots.TakeAsync(page, "advanced-filter");
+
+        // The download menu after a CSV of the filtered view.
+        await page.Locator("#download-button").ClickAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-start").ClickAsync());
+        Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
+        await Expect(page.Locator("#download-status")).ToContainTextAsync("Saved ");
+        await Screenshots.TakeAsync(page, "download");
     }
 }

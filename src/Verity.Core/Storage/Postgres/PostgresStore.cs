@@ -600,4 +600,17 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         }
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    public async Task<string?> GetSettingAsync(string key, CancellationToken ct)
+    {
+        await using var select = Command("select value from settings where key = @k", ("k", key));
+        return (string?)await select.ExecuteScalarAsync(ct);
+    }
+
+    public async Task SetSettingAsync(string key, string value, CancellationToken ct)
+    {
+        await using var upsert = Command("insert into settings (key, value) values (@k, @v) on conflict (key) do update set value = excluded.value",
+            ("k", key), ("v", value));
+        await upsert.ExecuteNonQueryAsync(ct);
+    }
 }

@@ -584,4 +584,19 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         _writer?.Dispose();
         _writeLock.Dispose();
     }
+
+    public async Task<string?> GetSettingAsync(string key, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        using var cmd = Command(conn, null, "select value from settings where key = @k", ("@k", key));
+        return (string?)await cmd.ExecuteScalarAsync(ct);
+    }
+
+    public async Task SetSettingAsync(string key, string value, CancellationToken ct) =>
+        await WriteAsync(async (conn, tx) =>
+        {
+            using var upsert = Command(conn, tx, "insert into settings (key, value) values (@k, @v) on conflict (key) do update set value = excluded.value",
+                ("@k", key), ("@v", value));
+            await upsert.ExecuteNonQueryAsync(ct);
+        }, ct);
 }

@@ -1,27 +1,19 @@
 // The activity-log list view: filters in the URL, the Graph request they make, the rows it returns, paging by the
-// API's nextLink, a column chooser and a details pane. Reads the log only through the Graph API.
+// API's nextLink, a column chooser, a details pane, downloads and live updates. Reads the log only through the Graph API.
 import { LOGS } from './logs.js';
 import { h, time } from './dom.js';
-import { RANGES, readState, writeState, graphRequest, timeZoneLabel, isoSeconds } from './query.js';
-import { loadColumns, columnChooser } from './columns.js';
+import { RANGES, readState, writeState, graphRequest, buildFilter, timeZoneLabel, isoSeconds } from './query.js';
+import { preloadColumns, loadColumns, columnChooser } from './columns.js';
 import { renderDetails } from './details.js';
+import { fetchJson } from './api.js';
+import { downloadMenu } from './download.js';
+import { goLive, liveIndicator } from './live.js';
 
 const root = document.getElementById('log');
 const tabs = document.getElementById('log-tabs');
 let catalogue = { services: [], categories: [], activities: [] };
 /** The view on screen: its log, state, loaded entries and the next page's link. */
 let view = null;
-
-async function fetchJson(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
-  if (response.status === 401) {
-    location.assign(`/admin/signin?returnUrl=${encodeURIComponent(location.pathname + location.search)}`);
-    throw new Error('Your session has ended.');
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(body?.error?.message ?? `The request failed (HTTP ${response.status}).`);
-  return body;
-}
 
 function navigate(params) {
   const query = params.toString();
@@ -33,24 +25,29 @@ function render() {
   const params = new URLSearchParams(location.search);
   const log = LOGS.find((l) => l.key === params.get('log')) ?? LOGS[0];
   tabs.replaceChildren(...LOGS.map((l) => h('a', { href: l === LOGS[0] ? '?' : `?log=${l.key}`, 'aria-current': l === log ? 'page' : null }, l.title)));
-  view = { log, state: readState(log, params), entries: [], next: null, columns: loadColumns(log), loading: false };
+  view?.stopLive?.();
+  view = { log, state: readState(log, params), entries: [], ids: new Set(), next: null, columns: loadColumns(log), loading: false,
+    loaded: false, early: [], unseen: 0, stopLive: null };
   document.title = `${log.title} · Verity`;
   root.replaceChildren(
     h('h1', {}, log.title),
     h('div', { className: 'toolbar', id: 'toolbar' },
       columnChooser(log, view.columns, (keys) => { view.columns = keys; renderTable(); }),
-      // Download and live updates join here.
-      h('div', { id: 'toolbar-actions', className: 'toolbar-actions' }),
-      h('button', { type: 'button', id: 'refresh', onclick: () => render() }, 'Refresh')),
+      h('div', { id: 'toolbar-actions', className: 'toolbar-actions' }, downloadMenu(() => view)),
+      h('button', { type: 'button', id: 'refresh', onclick: () => render() }, 'Refresh'),
+      liveIndicator()),
     filterForm(log, view.state),
+    advancedChip(log, view.state),
     h('div', { id: 'error', className: 'error', role: 'alert', hidden: true }),
     graphBox(),
     h('div', { className: 'table-wrap' }, h('table', { id: 'entries', className: 'grid entries' }, h('thead'), h('tbody'))),
     h('div', { className: 'footer' },
       h('p', { id: 'count', className: 'muted', 'aria-live': 'polite' }),
       h('button', { type: 'button', id: 'load-more', hidden: true, onclick: () => load(true) }, 'Load more')),
+    h('button', { type: 'button', id: 'new-entries', className: 'pill', hidden: true, onclick: showNewest }),
     detailsPane());
   renderTable();
+  startLive();
   load(false);
 }
 
@@ -96,7 +93,8 @@ function filterForm(log, state) {
       h('button', { type: 'button', id: 'reset', onclick: () => navigate(new URLSearchParams(log === LOGS[0] ? '' : `log=${log.key}`)) }, 'Reset')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const next = { range: range.value, from: fromLocalInput(from.value), to: fromLocalInput(to.value), sort: view.state.sort, values: {} };
+    const next = { range: range.value, from: fromLocalInput(from.value), to: fromLocalInput(to.value), sort: view.state.sort, values: {},
+      advanced: view.state.advanced };
     for (const f of log.filters) {
       const v = form.elements[f.key].value.trim();
       if (v) next.values[f.key] = v;
@@ -104,6 +102,17 @@ function filterForm(log, state) {
     navigate(writeState(log, next));
   });
   return form;
+}
+
+/** A raw OData filter from the URL (e.g. a link from Insights), shown as a chip that removes it; nothing without one. */
+function advancedChip(log, state) {
+  if (!state.advanced) return document.createDocumentFragment();
+  return h('div', { className: 'chips', id: 'advanced-filter' },
+    h('span', { className: 'chip' },
+      h('span', { className: 'chip-label' }, 'Advanced filter: '),
+      h('code', { id: 'advanced-filter-text' }, state.advanced),
+      h('button', { type: 'button', id: 'advanced-filter-remove', 'aria-label': 'Remove the advanced filter',
+        onclick: () => navigate(writeState(log, { ...state, advanced: '' })) }, '✕')));
 }
 
 // ---- the Graph request ---------------------------------------------------------------------------------------------
@@ -141,9 +150,14 @@ async function load(more) {
     const page = await fetchJson(url);
     if (mine !== view) return;
     error.hidden = true;
-    const entries = page.value ?? [];
+    const entries = (page.value ?? []).filter((e) => !mine.ids.has(e.id));
+    for (const e of entries) mine.ids.add(e.id);
     mine.entries.push(...entries);
     addRows(entries, 'bottom');
+    if (!more) {
+      mine.loaded = true;
+      if (mine.early.length) showLive(mine.early.splice(0));
+    }
     const next = page['@odata.nextLink'];
     mine.next = next ? (({ pathname, search }) => pathname + search)(new URL(next, location.href)) : null;
   } catch (e) {
@@ -190,7 +204,7 @@ function renderTable() {
   addRows(view.entries, 'bottom');
 }
 
-/** Adds entries at the bottom (paging) or the top (new entries arriving while the page is open). */
+/** Adds entries at the bottom (paging) or the top (new entries arriving while the page is open); returns the rows. */
 function addRows(entries, position) {
   const body = document.getElementById('entries').tBodies[0];
   const columns = visibleColumns();
@@ -204,7 +218,67 @@ function addRows(entries, position) {
     return tr;
   });
   if (position === 'top') body.prepend(...rows); else body.append(...rows);
+  return rows;
 }
+
+// ---- live updates --------------------------------------------------------------------------------------------------
+
+function startLive() {
+  const indicator = document.getElementById('live-status');
+  if (view.state.sort === 'asc') {
+    indicator.dataset.state = 'off';
+    indicator.textContent = 'Live updates only in newest-first order';
+    return;
+  }
+  const mine = view;
+  mine.stopLive = goLive(mine.log, buildFilter(mine.log, mine.state), indicator, (entries) => {
+    if (mine !== view) return;
+    if (mine.loaded) showLive(entries); else mine.early.push(...entries);
+  });
+}
+
+/**
+ * Puts new entries at the top without moving what the user looks at: focus, selection and the details pane stay;
+ * if the user has scrolled past the top of the table, the page scrolls by the height of the new rows and a pill
+ * offers to go to them.
+ */
+function showLive(entries) {
+  const fresh = entries.filter((e) => !view.ids.has(e.id));
+  if (!fresh.length) return;
+  for (const e of fresh) view.ids.add(e.id);
+  view.entries.unshift(...fresh);
+  const table = document.getElementById('entries');
+  const scrolledDown = table.tHead.getBoundingClientRect().bottom < 0;
+  const height = document.documentElement.scrollHeight;
+  const y = window.scrollY;
+  for (const tr of addRows(fresh, 'top')) {
+    tr.classList.add('fresh');
+    tr.addEventListener('animationend', () => tr.classList.remove('fresh'), { once: true });
+  }
+  if (scrolledDown) {
+    window.scrollTo(window.scrollX, y + document.documentElement.scrollHeight - height);
+    view.unseen += fresh.length;
+    const pill = document.getElementById('new-entries');
+    pill.textContent = `${view.unseen} new ${view.unseen === 1 ? 'entry' : 'entries'} ↑`;
+    pill.hidden = false;
+  }
+  updateFooter();
+}
+
+function showNewest() {
+  view.unseen = 0;
+  document.getElementById('new-entries').hidden = true;
+  window.scrollTo({ top: 0, behavior: 'smooth' });
+  document.querySelector('#entries tr.entry')?.focus({ preventScroll: true });
+}
+
+window.addEventListener('scroll', () => {
+  const pill = document.getElementById('new-entries');
+  if (pill && !pill.hidden && document.getElementById('entries').tHead.getBoundingClientRect().bottom >= 0) {
+    view.unseen = 0;
+    pill.hidden = true;
+  }
+}, { passive: true });
 
 function rowKey(event, entry, tr) {
   if (event.key === 'Enter' || event.key === ' ') {
@@ -254,4 +328,7 @@ document.addEventListener('keydown', (event) => {
 });
 
 window.addEventListener('popstate', render);
-fetchJson('/admin/api/catalogue').then((c) => { catalogue = c; }, () => { /* filters still work as free text */ }).finally(render);
+Promise.all([
+  fetchJson('/admin/api/catalogue').then((c) => { catalogue = c; }, () => { /* filters still work as free text */ }),
+  preloadColumns(LOGS),
+]).finally(render);

@@ -1,42 +1,55 @@
-// Which columns a user sees, remembered per log, tenant and user in this browser (localStorage).
+// Which columns a user sees, remembered per log on the server (per tenant and user), so the choice follows the user
+// to any browser. Loaded once when the page starts; each change is saved at once.
 import { h } from './dom.js';
+import { fetchJson, putJson } from './api.js';
 
-const storageKey = (log) => `verity.columns.v1.${log.key}.${document.body.dataset.tenant}.${document.body.dataset.user}`;
+const preferenceUrl = (log) => `/admin/api/preferences/columns.${log.key}`;
+const saved = new Map();
 
-export function loadColumns(log) {
-  try {
-    const saved = JSON.parse(localStorage.getItem(storageKey(log)) ?? 'null');
-    if (Array.isArray(saved)) {
-      const known = log.columns.filter((c) => c.locked || saved.includes(c.key));
-      if (known.length) return known.map((c) => c.key);
-    }
-  } catch { /* unreadable preference: fall back to the defaults */ }
-  return log.columns.filter((c) => c.isDefault).map((c) => c.key);
+/** Reads the saved choice of each log; a log without one (or an unreadable one) shows its defaults. */
+export async function preloadColumns(logs) {
+  await Promise.all(logs.map(async (log) => {
+    try {
+      const keys = await fetchJson(preferenceUrl(log));
+      if (Array.isArray(keys)) saved.set(log.key, keys);
+    } catch { /* no saved choice reachable: defaults */ }
+  }));
 }
 
-function saveColumns(log, keys) {
-  try { localStorage.setItem(storageKey(log), JSON.stringify(keys)); } catch { /* storage full or disabled: choice lasts this page */ }
+export function loadColumns(log) {
+  const keys = saved.get(log.key);
+  if (keys) {
+    const known = log.columns.filter((c) => c.locked || keys.includes(c.key));
+    if (known.length) return known.map((c) => c.key);
+  }
+  return log.columns.filter((c) => c.isDefault).map((c) => c.key);
 }
 
 /** The "Columns" menu: a checkbox per column of the log; locked ones stay on. Calls onChange with the new keys. */
 export function columnChooser(log, visible, onChange) {
+  const status = h('p', { className: 'muted menu-status', id: 'columns-status', role: 'status' });
+  let saving = Promise.resolve();
+  const save = (keys) => {
+    saved.set(log.key, keys);
+    status.textContent = 'Saving…';
+    // One save after another, so the last choice is the one kept.
+    saving = saving.then(() => putJson(preferenceUrl(log), keys)).then(
+      () => { status.textContent = 'Saved for your account.'; },
+      (e) => { status.textContent = `Not saved: ${e.message}`; });
+    onChange(keys);
+  };
   const list = h('fieldset', { className: 'column-list' }, h('legend', {}, 'Show columns'));
   for (const column of log.columns) {
     const box = h('input', { type: 'checkbox', id: `col-${column.key}`, checked: visible.includes(column.key), disabled: column.locked,
       dataset: { column: column.key } });
-    box.addEventListener('change', () => {
-      const keys = log.columns.filter((c) => c.locked || list.querySelector(`#col-${c.key}`).checked).map((c) => c.key);
-      saveColumns(log, keys);
-      onChange(keys);
-    });
+    box.addEventListener('change', () => save(log.columns.filter((c) => c.locked || list.querySelector(`#col-${c.key}`).checked).map((c) => c.key)));
     list.append(h('div', { className: 'check' }, box, h('label', { htmlFor: `col-${column.key}` }, column.label)));
   }
   const reset = h('button', { type: 'button', id: 'columns-reset', onclick: () => {
     const keys = log.columns.filter((c) => c.isDefault).map((c) => c.key);
     for (const c of log.columns) list.querySelector(`#col-${c.key}`).checked = keys.includes(c.key);
-    saveColumns(log, keys);
-    onChange(keys);
+    save(keys);
   } }, 'Reset to defaults');
   return h('details', { className: 'menu', id: 'columns-menu' }, h('summary', { id: 'columns-button' }, 'Columns'),
-    h('div', { className: 'menu-body' }, list, reset));
+    h('div', { className: 'menu-body' }, list, reset, status));
 }

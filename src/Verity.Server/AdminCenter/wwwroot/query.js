@@ -26,7 +26,7 @@ export const isoSeconds = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 /** Reads the state of one log from URL parameters. */
 export function readState(log, params) {
   const state = { range: params.get('range') || DEFAULT_RANGE, from: params.get('from') || '', to: params.get('to') || '',
-    sort: params.get('sort') === 'asc' ? 'asc' : 'desc', values: {} };
+    sort: params.get('sort') === 'asc' ? 'asc' : 'desc', values: {}, advanced: (params.get('filter') || '').trim() };
   if (!RANGES.some(([key]) => key === state.range)) state.range = DEFAULT_RANGE;
   for (const f of log.filters) {
     const v = (params.get(f.key) || '').trim();
@@ -47,6 +47,7 @@ export function writeState(log, state) {
   for (const f of log.filters) {
     if (state.values[f.key]) params.set(f.key, state.values[f.key]);
   }
+  if (state.advanced) params.set('filter', state.advanced);
   if (state.sort === 'asc') params.set('sort', 'asc');
   return params;
 }
@@ -64,18 +65,32 @@ export function buildFilter(log, state, now = new Date()) {
   for (const f of log.filters) {
     if (state.values[f.key]) clauses.push(f.clause(state.values[f.key]));
   }
+  // An advanced filter (raw OData, e.g. from Insights) joins as one more clause; the API validates it like any other.
+  if (state.advanced) clauses.push(clauses.length ? `(${state.advanced})` : state.advanced);
   return clauses.join(' and ');
 }
 
 /** The relative Graph URL (path and query) the page requests for a state. */
 export function graphRequest(log, state, now = new Date()) {
+  return graphUrl(log.apiPath, listParameters(log, state, now, { $top: String(log.pageSize) }));
+}
+
+/** $filter and $orderby of the list for a state (plus `extra`), so a download or a count asks exactly the same. */
+export function listParameters(log, state, now = new Date(), extra = {}) {
   const query = new URLSearchParams();
   const filter = buildFilter(log, state, now);
   if (filter) query.set('$filter', filter);
-  query.set('$top', String(log.pageSize));
+  for (const [k, v] of Object.entries(extra)) query.set(k, v);
   if (state.sort === 'asc') query.set('$orderby', `${log.dateField} asc`);
+  return query;
+}
+
+/** path?query with the query written the way Graph's examples read. */
+export function graphUrl(path, query) {
   // URLSearchParams writes spaces as '+' and escapes characters a query may hold as they are; Graph's own examples
   // read better: %20 for spaces, and $ ' ( ) : , / left alone (a literal % is %25, so no user text is altered).
   const readable = { '+': '%20', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%3A': ':', '%2C': ',', '%2F': '/' };
-  return `${log.apiPath}?${query.toString().replace(/\+|%24|%27|%28|%29|%3A|%2C|%2F/g, (m) => readable[m])}`;
+  const text = query.toString();
+  if (!text) return path;
+  return `${path}?${text.replace(/\+|%24|%27|%28|%29|%3A|%2C|%2F/g, (m) => readable[m])}`;
 }
