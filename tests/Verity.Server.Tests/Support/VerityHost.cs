@@ -18,6 +18,9 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "verity-host-" + Guid.NewGuid().ToString("N")[..12]);
 
+    /// <summary>This host's own directory (certificate, SQLite file), removed when the host is disposed.</summary>
+    protected string DataDir => _dataDir;
+
     public Uri BaseAddress { get; private set; } = null!;
     public X509Certificate2 Certificate { get; private set; } = null!;
 
@@ -96,7 +99,7 @@ public class SqliteHost : VerityHost
         Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>
         {
             ["Verity:Storage:Provider"] = "sqlite",
-            ["Verity:Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"verity-http-{Guid.NewGuid():N}.db")}",
+            ["Verity:Storage:ConnectionString"] = $"Data Source={Path.Combine(DataDir, "verity.db")}",
         });
 }
 
