@@ -115,7 +115,9 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
     [InlineData("activityDisplayName in ('Add member to role', 'Remove member from role', 'Delete application')")]
     [InlineData("targetResources/any(t: t/type eq 'Role')")]
     [InlineData("targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))")]
-    public async Task Ors_ins_and_side_tables_read_at_most_a_page_per_index_walk(string filter)
+    [InlineData("startswith(activityDisplayName, 'Add member')")]
+    [InlineData("startswith(initiatedBy/user/userPrincipalName, 'admin04')")]
+    public async Task Ors_ins_prefixes_and_side_tables_read_at_most_a_page_per_index_walk(string filter)
     {
         var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter) };
 
@@ -124,7 +126,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
         // Every walk is cut at a page (Limit under the union or group), so whatever is sorted is a few pages, not every match.
         var nodes = Flatten(plan).ToList();
         Assert.Contains(nodes.Skip(1), n => (string)n["Node Type"]! == "Limit");
-        Assert.All(nodes.Where(n => (string)n["Node Type"]! == "Sort"), n => Assert.True((double)n["Plan Rows"]! <= 3 * 101, plan.ToJsonString()));
+        Assert.All(nodes.Where(n => (string)n["Node Type"]! == "Sort"), n => Assert.True((double)n["Plan Rows"]! <= 16 * 101, plan.ToJsonString()));
     }
 
     private static IEnumerable<JsonNode> Flatten(JsonNode node) =>

@@ -456,16 +456,32 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
+        query = await ExpandPrefixesAsync(query, ct);
         await using var cmd = PageCommand(query);
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
     }
 
+    private async Task<LogQuery> ExpandPrefixesAsync(LogQuery query, CancellationToken ct) => query.Filter is null ? query : query with
+    {
+        Filter = await PrefixExpansion.ExpandAsync(query.Filter, async (field, low, high) =>
+        {
+            await using var cmd = Command(queries, PrefixExpansion.ValuesSql(field), ("t", query.TenantId), ("low", low), ("high", high));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            var values = new List<string>();
+            while (await r.ReadAsync(ct))
+            {
+                values.Add(r.GetString(0));
+            }
+            return values;
+        }),
+    };
+
     /// <summary>PostgreSQL's plan for a page query, as EXPLAIN's JSON: what the plan test reads to prove an index answers each filter.</summary>
     internal async Task<string> ExplainAsync(LogQuery query, CancellationToken ct)
     {
-        await using var cmd = PageCommand(query);
+        await using var cmd = PageCommand(await ExpandPrefixesAsync(query, ct));
         cmd.CommandText = "explain (format json) " + cmd.CommandText;
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }

@@ -432,6 +432,23 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
+        if (query.Filter is not null)
+        {
+            query = query with
+            {
+                Filter = await PrefixExpansion.ExpandAsync(query.Filter, async (field, low, high) =>
+                {
+                    using var values = Command(conn, null, PrefixExpansion.ValuesSql(field), ("@t", Key(query.TenantId)), ("@low", low), ("@high", high));
+                    using var r = await values.ExecuteReaderAsync(ct);
+                    var list = new List<string>();
+                    while (await r.ReadAsync(ct))
+                    {
+                        list.Add(r.GetString(0));
+                    }
+                    return list;
+                }),
+            };
+        }
         using var cmd = PageCommand(conn, query);
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
