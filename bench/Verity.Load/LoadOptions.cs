@@ -13,6 +13,9 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
     /// <summary>Read mode: measured first-page requests per filter family (after a tenth as many to warm up).</summary>
     public int Requests { get; init; } = 200;
 
+    /// <summary>Read mode: how many of the newest entries the skiptoken pull reads (all by default).</summary>
+    public long PullRows { get; init; } = long.MaxValue;
+
     /// <summary>A directory whose databases are kept and reused by later runs (read mode fills them once).</summary>
     public string? Keep { get; init; }
 
@@ -42,6 +45,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             Mode = mode,
             Entries = long.Parse(Get("--entries", "10000000"), CultureInfo.InvariantCulture),
             Requests = int.Parse(Get("--requests", "200"), CultureInfo.InvariantCulture),
+            PullRows = long.Parse(Get("--pull-rows", long.MaxValue.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
             Keep = Get("--keep", "") is { Length: > 0 } keep ? Path.GetFullPath(keep) : null,
         };
     }

@@ -37,12 +37,12 @@ foreach (var engine in options.Engines)
             using var reader = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);
             if (report.Count == 0)
             {
-                report.Add("| engine | filter family | rows on page | HTTP p50 / p95 / p99 ms | store p50 / p95 / p99 ms |");
+                report.Add("| engine | filter family | rows on page | HTTP p50 / p95 / p99 ms (samples) | store p50 / p95 / p99 ms (samples) |");
                 report.Add("|---|---|---|---|---|");
             }
             report.AddRange(await ReadScenarios.FirstPagesAsync(reader, stores.Log, target.TenantId, engine, options.Requests));
             downloads.AddRange(await ReadScenarios.DownloadsAsync(reader, stores.Log, target.TenantId, engine, server.ProcessId));
-            pulls.AddRange(await ReadScenarios.PullAsync(reader, stores.Log, target.TenantId, engine));
+            pulls.AddRange(await ReadScenarios.PullAsync(reader, stores.Log, target.TenantId, engine, options.PullRows));
             continue;
         }
         using var api = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);

@@ -86,7 +86,7 @@ internal static class ReadScenarios
             });
             var sql = await TimeAsync(requests, async () => await log.QueryAsync(query, CancellationToken.None));
             var row = string.Create(CultureInfo.InvariantCulture,
-                $"| {engine} | {family} | {found} | {P(http, 0.5)} / {P(http, 0.95)} / {P(http, 0.99)} | {P(sql, 0.5)} / {P(sql, 0.95)} / {P(sql, 0.99)} |");
+                $"| {engine} | {family} | {found} | {P(http, 0.5)} / {P(http, 0.95)} / {P(http, 0.99)} ({http.Count}) | {P(sql, 0.5)} / {P(sql, 0.95)} / {P(sql, 0.99)} ({sql.Count}) |");
             Console.WriteLine(row);
             rows.Add(row);
         }
@@ -94,12 +94,12 @@ internal static class ReadScenarios
     }
 
     /// <summary>Every entry, newest first, 1,000 per page: over HTTP following @odata.nextLink, then straight from the store.</summary>
-    public static async Task<List<string>> PullAsync(ApiClient api, ILogStore log, Guid tenant, string engine)
+    public static async Task<List<string>> PullAsync(ApiClient api, ILogStore log, Guid tenant, string engine, long limit)
     {
         var clock = Stopwatch.StartNew();
         long rows = 0;
         string? next = "/v1.0/auditLogs/directoryAudits?$top=1000";
-        while (next is not null)
+        while (next is not null && rows < limit)
         {
             var body = await api.Http.GetByteArrayAsync(next);
             rows += Count(body, "\"activityDateTime\":"u8);
@@ -114,7 +114,7 @@ internal static class ReadScenarios
         {
             var page = await log.QueryAsync(new LogQuery { TenantId = tenant, Top = 1_000, AfterSeq = after }, CancellationToken.None);
             direct += page.Entries.Count;
-            if (!page.HasMore)
+            if (!page.HasMore || direct >= limit)
             {
                 break;
             }
@@ -203,14 +203,17 @@ internal static class ReadScenarios
         return peak;
     }
 
+    /// <summary>Times <paramref name="requests"/> calls after a tenth as many to warm up; a family that is slow stops after 20 s (fewer samples).</summary>
     private static async Task<List<double>> TimeAsync(int requests, Func<Task> action)
     {
-        for (var i = 0; i < Math.Max(5, requests / 10); i++)
+        var budget = Stopwatch.StartNew();
+        for (var i = 0; i < Math.Max(5, requests / 10) && budget.Elapsed < TimeSpan.FromSeconds(5); i++)
         {
             await action(); // warm caches, JIT and the connection first
         }
+        budget.Restart();
         var times = new List<double>(requests);
-        for (var i = 0; i < requests; i++)
+        for (var i = 0; i < requests && (i < 5 || budget.Elapsed < TimeSpan.FromSeconds(20)); i++)
         {
             var start = Stopwatch.GetTimestamp();
             await action();
