@@ -1,15 +1,14 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Microsoft.VisualBasic.FileIO;
 using Verity.Core.Storage;
 using Verity.Server.Tests.Support;
 using Verity.Tests;
 using static Microsoft.Playwright.Assertions;
 using static Verity.Server.Tests.AdminCenter.AdminPage;
+using static Verity.Server.Tests.Support.AuditFiles;
 using static Verity.Server.Tests.Support.TestTenant;
 
 namespace Verity.Server.Tests.AdminCenter;
@@ -40,31 +39,6 @@ public sealed class AdminCenterDownloadTests(SmallDownloadHost host, Chromium ch
 
     private static async Task<long> CountAsync(HttpClient admin, string filter) =>
         long.Parse(await admin.GetStringAsync($"/v1.0/auditLogs/directoryAudits/$count?$filter={Uri.EscapeDataString(filter)}", Ct), CultureInfo.InvariantCulture);
-
-    private static async Task<List<JsonObject>> AllFromApiAsync(HttpClient admin, string filter)
-    {
-        var all = new List<JsonObject>();
-        string? next = $"/v1.0/auditLogs/directoryAudits?$top=1000&$filter={Uri.EscapeDataString(filter)}";
-        while (next is not null)
-        {
-            var page = await ExpectAsync(await admin.GetAsync(next, Ct), HttpStatusCode.OK);
-            all.AddRange(page["value"]!.AsArray().Select(e => e!.AsObject()));
-            next = (string?)page["@odata.nextLink"];
-        }
-        return all;
-    }
-
-    private static List<string[]> ParseCsv(byte[] body)
-    {
-        using var parser = new TextFieldParser(new MemoryStream(body), Encoding.UTF8) { HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false };
-        parser.SetDelimiters(",");
-        var rows = new List<string[]>();
-        while (!parser.EndOfData)
-        {
-            rows.Add(parser.ReadFields()!);
-        }
-        return rows;
-    }
 
     /// <summary>Clicks the button and returns the file the browser saved: its suggested name and bytes.</summary>
     private static async Task<(string Name, byte[] Bytes)> SaveAsync(IPage page, string button)

@@ -2,10 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.VisualBasic.FileIO;
 using Verity.Core.Storage;
 using Verity.Server.Tests.Support;
 using Verity.Tests;
+using static Verity.Server.Tests.Support.AuditFiles;
 using static Verity.Server.Tests.Support.TestTenant;
 
 namespace Verity.Server.Tests.AuditLogs;
@@ -25,31 +25,6 @@ public sealed class DownloadTests(SqliteHost host) : IClassFixture<SqliteHost>
         await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{user["id"]}", Json("""{"jobTitle":"=1+1","department":"Audit"}"""), Ct), HttpStatusCode.NoContent);
         await host.Services.GetRequiredService<ILogStore>().BulkAppendAsync(SyntheticAudits.Generate(tenant.Id, synthetic), 500, Ct);
         return (tenant, admin, user);
-    }
-
-    private static async Task<List<JsonObject>> AllFromApiAsync(HttpClient admin, string? filter = null)
-    {
-        var all = new List<JsonObject>();
-        string? next = "/v1.0/auditLogs/directoryAudits?$top=1000" + (filter is null ? "" : "&$filter=" + Uri.EscapeDataString(filter));
-        while (next is not null)
-        {
-            var page = await ExpectAsync(await admin.GetAsync(next, Ct), HttpStatusCode.OK);
-            all.AddRange(page["value"]!.AsArray().Select(e => e!.AsObject()));
-            next = (string?)page["@odata.nextLink"];
-        }
-        return all;
-    }
-
-    private static List<string[]> ParseCsv(byte[] body)
-    {
-        using var parser = new TextFieldParser(new MemoryStream(body), Encoding.UTF8) { HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false };
-        parser.SetDelimiters(",");
-        var rows = new List<string[]>();
-        while (!parser.EndOfData)
-        {
-            rows.Add(parser.ReadFields()!);
-        }
-        return rows;
     }
 
     [Fact]
