@@ -16,6 +16,11 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
     /// <summary>Read mode: how many of the newest entries the skiptoken pull reads (all by default).</summary>
     public long PullRows { get; init; } = long.MaxValue;
 
+    /// <summary>Read mode: which measurements run (first-pages, downloads, pull; all by default).</summary>
+    public IReadOnlySet<string> Scenarios { get; init; } = ReadScenarioNames;
+
+    private static readonly IReadOnlySet<string> ReadScenarioNames = new HashSet<string> { "first-pages", "downloads", "pull" };
+
     /// <summary>A directory whose databases are kept and reused by later runs (read mode fills them once).</summary>
     public string? Keep { get; init; }
 
@@ -38,6 +43,11 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
         {
             throw new ArgumentException("--mode is write or read.");
         }
+        var scenarios = Get("--scenarios", string.Join(',', ReadScenarioNames)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        if (scenarios.Count == 0 || !scenarios.IsSubsetOf(ReadScenarioNames))
+        {
+            throw new ArgumentException($"--scenarios is a comma-separated list of {string.Join(", ", ReadScenarioNames)}.");
+        }
         return new LoadOptions(engines, postgres, Path.GetFullPath(Get("--server", FindServer())),
             int.Parse(Get("--seconds", "10"), CultureInfo.InvariantCulture), int.Parse(Get("--concurrency", "64"), CultureInfo.InvariantCulture),
             int.Parse(Get("--warmup", "15"), CultureInfo.InvariantCulture))
@@ -46,6 +56,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             Entries = long.Parse(Get("--entries", "10000000"), CultureInfo.InvariantCulture),
             Requests = int.Parse(Get("--requests", "200"), CultureInfo.InvariantCulture),
             PullRows = long.Parse(Get("--pull-rows", long.MaxValue.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+            Scenarios = scenarios,
             Keep = Get("--keep", "") is { Length: > 0 } keep ? Path.GetFullPath(keep) : null,
         };
     }

@@ -40,9 +40,18 @@ foreach (var engine in options.Engines)
                 report.Add("| engine | filter family | rows on page | HTTP p50 / p95 / p99 ms (samples) | store p50 / p95 / p99 ms (samples) |");
                 report.Add("|---|---|---|---|---|");
             }
-            report.AddRange(await ReadScenarios.FirstPagesAsync(reader, stores.Log, target.TenantId, engine, options.Requests));
-            downloads.AddRange(await ReadScenarios.DownloadsAsync(reader, stores.Log, target.TenantId, engine, server.ProcessId));
-            pulls.AddRange(await ReadScenarios.PullAsync(reader, stores.Log, target.TenantId, engine, options.PullRows));
+            if (options.Scenarios.Contains("first-pages"))
+            {
+                report.AddRange(await ReadScenarios.FirstPagesAsync(reader, stores.Log, target.TenantId, engine, options.Requests));
+            }
+            if (options.Scenarios.Contains("downloads"))
+            {
+                downloads.AddRange(await ReadScenarios.DownloadsAsync(reader, stores.Log, target.TenantId, engine, server.ProcessId));
+            }
+            if (options.Scenarios.Contains("pull"))
+            {
+                pulls.AddRange(await ReadScenarios.PullAsync(reader, stores.Log, target.TenantId, engine, options.PullRows));
+            }
             continue;
         }
         using var api = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);

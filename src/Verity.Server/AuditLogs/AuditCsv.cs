@@ -50,64 +50,314 @@ internal static class AuditCsv
         return csv.EndRecordAsync(ct);
     }
 
-    public static ValueTask WriteRowAsync(CsvWriter csv, byte[] json, CancellationToken ct)
+    /// <summary>Writes one entry's row. One forward pass over the stored JSON, no objects per entry.</summary>
+    public static ValueTask WriteRowAsync(CsvWriter csv, byte[] json, CancellationToken ct) =>
+        RowCells.For(json).WriteAsync(csv, ct);
+
+    /// <summary>
+    /// The 86 cells of one row as slices of one buffer, holding each string value unescaped (the stored JSON escapes
+    /// every non-ASCII and HTML-sensitive character). One per thread, reused row after row.
+    /// </summary>
+    private sealed class RowCells
     {
-        using var document = JsonDocument.Parse(json);
-        var entry = document.RootElement;
-        var user = Object(Object(entry, "initiatedBy"), "user");
-        var app = Object(Object(entry, "initiatedBy"), "app");
-        var details = Array(entry, "additionalDetails");
+        private const int ActorType = 8, ActorDisplayName = 9, UserAgent = 7, FirstTarget = 17, TargetWidth = 4 + 3 * PropertiesPerTarget;
+        private const int FirstDetail = FirstTarget + Targets * TargetWidth;
 
-        csv.WriteField(Text(entry, "activityDateTime"));
-        csv.WriteField(Text(entry, "correlationId"));
-        csv.WriteField(Text(entry, "loggedByService"));
-        csv.WriteField(Text(entry, "category"));
-        csv.WriteField(Text(entry, "activityDisplayName"));
-        csv.WriteField(Text(entry, "result"));
-        csv.WriteField(Text(entry, "resultReason"));
-        csv.WriteField(details.Where(d => Text(d, "key") == "User-Agent").Select(d => Text(d, "value")).FirstOrDefault() ?? "");
-        csv.WriteField(user is not null ? "User" : app is not null ? "App" : "");
-        csv.WriteField(Text(user, "displayName") ?? Text(app, "displayName"));
-        csv.WriteField(Text(user, "id"));
-        csv.WriteField(Text(user, "userPrincipalName"));
-        csv.WriteField(Text(user, "ipAddress"));
-        csv.WriteField(Text(user, "homeTenantId"));
-        csv.WriteField(Text(user, "homeTenantName"));
-        csv.WriteField(Text(app, "servicePrincipalId"));
-        csv.WriteField(Text(app, "servicePrincipalName"));
+        [ThreadStatic]
+        private static RowCells? _current;
 
-        var targets = Array(entry, "targetResources");
-        for (var t = 0; t < Targets; t++)
+        private readonly int[] _start = new int[FirstDetail + 2 * Details];
+        private readonly int[] _length = new int[FirstDetail + 2 * Details];
+        private byte[] _bytes = new byte[4096];
+        private int _used;
+
+        public static RowCells For(byte[] json)
         {
-            var target = t < targets.Count ? targets[t] : (JsonElement?)null;
-            csv.WriteField(Text(target, "type"));
-            csv.WriteField(Text(target, "displayName"));
-            csv.WriteField(Text(target, "id"));
-            csv.WriteField(Text(target, "userPrincipalName"));
-            var properties = target is { } found ? Array(found, "modifiedProperties") : [];
-            for (var p = 0; p < PropertiesPerTarget; p++)
+            var cells = _current ??= new RowCells();
+            cells.Read(json);
+            return cells;
+        }
+
+        public ValueTask WriteAsync(CsvWriter csv, CancellationToken ct)
+        {
+            for (var i = 0; i < _start.Length; i++)
             {
-                var property = p < properties.Count ? properties[p] : (JsonElement?)null;
-                csv.WriteField(Text(property, "displayName"));
-                csv.WriteField(Text(property, "oldValue"));
-                csv.WriteField(Text(property, "newValue"));
+                csv.WriteField(_bytes.AsSpan(_start[i], _length[i]));
+            }
+            return csv.EndRecordAsync(ct);
+        }
+
+        private void Read(byte[] json)
+        {
+            System.Array.Clear(_length);
+            _used = 0;
+            var reader = new Utf8JsonReader(json);
+            reader.Read();
+            while (NextProperty(ref reader) is { } name)
+            {
+                switch (name)
+                {
+                    case "activityDateTime": Text(ref reader, 0); break;
+                    case "correlationId": Text(ref reader, 1); break;
+                    case "loggedByService": Text(ref reader, 2); break;
+                    case "category": Text(ref reader, 3); break;
+                    case "activityDisplayName": Text(ref reader, 4); break;
+                    case "result": Text(ref reader, 5); break;
+                    case "resultReason": Text(ref reader, 6); break;
+                    case "initiatedBy": Initiator(ref reader); break;
+                    case "targetResources": TargetResources(ref reader); break;
+                    case "additionalDetails": AdditionalDetails(ref reader); break;
+                    default: reader.Skip(); break;
+                }
             }
         }
-        for (var d = 0; d < Details; d++)
+
+        private void Initiator(ref Utf8JsonReader reader)
         {
-            var detail = d < details.Count ? details[d] : (JsonElement?)null;
-            csv.WriteField(Text(detail, "key"));
-            csv.WriteField(Text(detail, "value"));
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                return;
+            }
+            while (NextProperty(ref reader) is { } name)
+            {
+                if (name == "user" && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    Constant(ActorType, "User"u8);
+                    while (NextProperty(ref reader) is { } field)
+                    {
+                        switch (field)
+                        {
+                            case "displayName": Text(ref reader, ActorDisplayName); break;
+                            case "id": Text(ref reader, 10); break;
+                            case "userPrincipalName": Text(ref reader, 11); break;
+                            case "ipAddress": Text(ref reader, 12); break;
+                            case "homeTenantId": Text(ref reader, 13); break;
+                            case "homeTenantName": Text(ref reader, 14); break;
+                            default: reader.Skip(); break;
+                        }
+                    }
+                }
+                else if (name == "app" && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var asUser = _length[ActorType] > 0;
+                    if (!asUser)
+                    {
+                        Constant(ActorType, "App"u8);
+                    }
+                    while (NextProperty(ref reader) is { } field)
+                    {
+                        switch (field)
+                        {
+                            case "displayName" when !asUser || _length[ActorDisplayName] == 0: Text(ref reader, ActorDisplayName); break;
+                            case "servicePrincipalId": Text(ref reader, 15); break;
+                            case "servicePrincipalName": Text(ref reader, 16); break;
+                            default: reader.Skip(); break;
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
         }
-        return csv.EndRecordAsync(ct);
+
+        private void TargetResources(ref Utf8JsonReader reader)
+        {
+            var t = 0;
+            if (!IsArray(ref reader))
+            {
+                return;
+            }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (t >= Targets || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                var first = FirstTarget + t++ * TargetWidth;
+                while (NextProperty(ref reader) is { } name)
+                {
+                    switch (name)
+                    {
+                        case "type": Text(ref reader, first); break;
+                        case "displayName": Text(ref reader, first + 1); break;
+                        case "id": Text(ref reader, first + 2); break;
+                        case "userPrincipalName": Text(ref reader, first + 3); break;
+                        case "modifiedProperties": ModifiedProperties(ref reader, first + 4); break;
+                        default: reader.Skip(); break;
+                    }
+                }
+            }
+        }
+
+        private void ModifiedProperties(ref Utf8JsonReader reader, int first)
+        {
+            var p = 0;
+            if (!IsArray(ref reader))
+            {
+                return;
+            }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (p >= PropertiesPerTarget || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                var cell = first + p++ * 3;
+                while (NextProperty(ref reader) is { } name)
+                {
+                    switch (name)
+                    {
+                        case "displayName": Text(ref reader, cell); break;
+                        case "oldValue": Text(ref reader, cell + 1); break;
+                        case "newValue": Text(ref reader, cell + 2); break;
+                        default: reader.Skip(); break;
+                    }
+                }
+            }
+        }
+
+        // The User-Agent column repeats the first detail keyed "User-Agent", which may lie beyond the six shown.
+        private void AdditionalDetails(ref Utf8JsonReader reader)
+        {
+            var d = 0;
+            if (!IsArray(ref reader))
+            {
+                return;
+            }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                (int Start, int Length) key = (0, 0), value = (0, 0);
+                while (NextProperty(ref reader) is { } name)
+                {
+                    switch (name)
+                    {
+                        case "key": key = Copy(ref reader); break;
+                        case "value": value = Copy(ref reader); break;
+                        default: reader.Skip(); break;
+                    }
+                }
+                if (d < Details)
+                {
+                    var cell = FirstDetail + d++ * 2;
+                    (_start[cell], _length[cell]) = key;
+                    (_start[cell + 1], _length[cell + 1]) = value;
+                }
+                if (_length[UserAgent] == 0 && _bytes.AsSpan(key.Start, key.Length).SequenceEqual("User-Agent"u8))
+                {
+                    (_start[UserAgent], _length[UserAgent]) = value;
+                }
+            }
+        }
+
+        /// <summary>Moves to the next property's value and names it, or returns null at the object's end.</summary>
+        private static string? NextProperty(ref Utf8JsonReader reader)
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+            {
+                return null;
+            }
+            var name = Known(ref reader);
+            reader.Read();
+            return name;
+        }
+
+        /// <summary>The property's name from the few this row needs, matched without allocating; "" for the rest.</summary>
+        private static string Known(ref Utf8JsonReader reader)
+        {
+            Span<byte> unescaped = stackalloc byte[64];
+            scoped ReadOnlySpan<byte> span = reader.ValueSpan;
+            if (reader.ValueIsEscaped || reader.HasValueSequence)
+            {
+                span = reader.ValueSpan.Length <= unescaped.Length ? unescaped[..reader.CopyString(unescaped)] : [];
+            }
+            if (span.Length < Names.Length)
+            {
+                foreach (var (utf8, name) in Names[span.Length])
+                {
+                    if (span.SequenceEqual(utf8))
+                    {
+                        return name;
+                    }
+                }
+            }
+            return "";
+        }
+
+        /// <summary>The names this row reads, by their length in bytes.</summary>
+        private static readonly (byte[] Utf8, string Name)[][] Names = BuildNames(
+            "displayName", "id", "type", "userPrincipalName", "modifiedProperties", "oldValue", "newValue", "key", "value",
+            "activityDateTime", "correlationId", "loggedByService", "category", "activityDisplayName", "result", "resultReason",
+            "initiatedBy", "user", "app", "ipAddress", "homeTenantId", "homeTenantName", "servicePrincipalId",
+            "servicePrincipalName", "targetResources", "additionalDetails");
+
+        private static (byte[] Utf8, string Name)[][] BuildNames(params string[] names)
+        {
+            var byLength = new (byte[], string)[names.Max(n => n.Length) + 1][];
+            for (var length = 0; length < byLength.Length; length++)
+            {
+                byLength[length] = [.. names.Where(n => n.Length == length).Select(n => (System.Text.Encoding.UTF8.GetBytes(n), n))];
+            }
+            return byLength;
+        }
+
+        private static bool IsArray(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                return true;
+            }
+            reader.Skip();
+            return false;
+        }
+
+        private void Text(ref Utf8JsonReader reader, int cell)
+        {
+            // A missing or empty value leaves what is there: the user's display name wins over the app's, in either order.
+            if (Copy(ref reader) is { Length: > 0 } value)
+            {
+                (_start[cell], _length[cell]) = value;
+            }
+        }
+
+        private void Constant(int cell, ReadOnlySpan<byte> value)
+        {
+            Reserve(value.Length);
+            value.CopyTo(_bytes.AsSpan(_used));
+            (_start[cell], _length[cell]) = (_used, value.Length);
+            _used += value.Length;
+        }
+
+        /// <summary>Copies a string value, unescaped, into the buffer; any other value is skipped and reads as empty.</summary>
+        private (int Start, int Length) Copy(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                reader.Skip();
+                return (0, 0);
+            }
+            Reserve(reader.ValueSpan.Length);
+            var length = reader.CopyString(_bytes.AsSpan(_used));
+            var start = _used;
+            _used += length;
+            return (start, length);
+        }
+
+        private void Reserve(int bytes)
+        {
+            if (_used + bytes > _bytes.Length)
+            {
+                System.Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + bytes));
+            }
+        }
     }
-
-    private static JsonElement? Object(JsonElement? parent, string name) =>
-        parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
-
-    private static List<JsonElement> Array(JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray()] : [];
-
-    private static string? Text(JsonElement? parent, string name) =>
-        parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

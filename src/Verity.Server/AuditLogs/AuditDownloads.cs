@@ -88,25 +88,40 @@ internal static class AuditDownloads
         }
     }
 
-    /// <summary>The matching entries, one store page at a time, up to <paramref name="maxRows"/>.</summary>
+    /// <summary>
+    /// The matching entries, one store page at a time, up to <paramref name="maxRows"/>. The next page is read while
+    /// the caller writes this one, so the store and the response formatting overlap.
+    /// </summary>
     private static async IAsyncEnumerable<IReadOnlyList<StoredLogEntry>> Pages(ILogStore logs, LogQuery query, int maxRows,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var left = maxRows;
-        while (left > 0)
+        Task<LogPage>? next = logs.QueryAsync(query with { Top = Math.Min(PageSize, left) }, ct);
+        try
         {
-            var page = await logs.QueryAsync(query with { Top = Math.Min(PageSize, left) }, ct);
-            if (page.Entries.Count == 0)
+            while (next is not null)
             {
-                yield break;
+                var page = await next;
+                next = null;
+                left -= page.Entries.Count;
+                if (page.HasMore && left > 0 && page.Entries.Count > 0)
+                {
+                    query = query with { AfterSeq = page.Entries[^1].Seq, Top = Math.Min(PageSize, left) };
+                    next = logs.QueryAsync(query, ct);
+                }
+                if (page.Entries.Count > 0)
+                {
+                    yield return page.Entries;
+                }
             }
-            yield return page.Entries;
-            left -= page.Entries.Count;
-            if (!page.HasMore)
+        }
+        finally
+        {
+            // A download the client abandoned still waits for its read ahead, so no store call outlives the request.
+            if (next is not null)
             {
-                yield break;
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-            query = query with { AfterSeq = page.Entries[^1].Seq };
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class DownloadTests(SqliteHost host) : IClassFixture<SqliteHost>
         var tenant = await host.NewTenantAsync();
         var admin = await tenant.AdminAsync();
         var user = await tenant.CreateUserAsync(admin, "csv", displayName: "Casey, \"CSV\" Sv");
-        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{user["id"]}", Json("""{"jobTitle":"=1+1","department":"Audit"}"""), Ct), HttpStatusCode.NoContent);
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{user["id"]}", Json("""{"jobTitle":"=1+1","department":"Prüfung & <Audit> 監査"}"""), Ct), HttpStatusCode.NoContent);
         await host.Services.GetRequiredService<ILogStore>().BulkAppendAsync(SyntheticAudits.Generate(tenant.Id, synthetic), 500, Ct);
         return (tenant, admin, user);
     }
@@ -69,6 +69,61 @@ public sealed class DownloadTests(SqliteHost host) : IClassFixture<SqliteHost>
             // A cell a spreadsheet would run as a formula is escaped with an apostrophe.
             Assert.Equal(expected.Length > 0 && "=+-@".Contains(expected[0], StringComparison.Ordinal) ? "'" + expected : expected, cell($"Target1ModifiedProperty{p + 1}NewValue"));
         }
+    }
+
+    [Fact]
+    public async Task Every_csv_cell_is_the_api_entry_in_the_entra_layout()
+    {
+        var (_, admin, _) = await TenantWithHistoryAsync();
+
+        using var response = await admin.GetAsync($"{Download}?format=csv", Ct);
+        var rows = ParseCsv((await response.Content.ReadAsByteArrayAsync(Ct))[3..]);
+
+        var api = await AllFromApiAsync(admin);
+        Assert.Equal(api.Count, rows.Count - 1);
+        Assert.Contains(api, e => e["initiatedBy"]!["app"] is JsonObject);
+        Assert.Contains(api, e => e["additionalDetails"]!.AsArray().Count > 0);
+        for (var i = 0; i < api.Count; i++)
+        {
+            Assert.Equal(ExpectedCsvRow(api[i]), rows[i + 1]);
+        }
+    }
+
+    /// <summary>The row reference §6.6 describes, built from the API's JSON; formula-like text gets its apostrophe.</summary>
+    private static string[] ExpectedCsvRow(JsonObject entry)
+    {
+        static string Text(JsonNode? node, string name) => node is JsonObject o && o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+        var user = entry["initiatedBy"]!["user"] as JsonObject;
+        var app = entry["initiatedBy"]!["app"] as JsonObject;
+        var details = entry["additionalDetails"]!.AsArray();
+        var targets = entry["targetResources"]!.AsArray();
+        var cells = new List<string>
+        {
+            Text(entry, "activityDateTime"), Text(entry, "correlationId"), Text(entry, "loggedByService"), Text(entry, "category"),
+            Text(entry, "activityDisplayName"), Text(entry, "result"), Text(entry, "resultReason"),
+            details.Where(d => Text(d, "key") == "User-Agent").Select(d => Text(d, "value")).FirstOrDefault() ?? "",
+            user is not null ? "User" : app is not null ? "App" : "",
+            Text(user, "displayName") is { Length: > 0 } name ? name : Text(app, "displayName"),
+            Text(user, "id"), Text(user, "userPrincipalName"), Text(user, "ipAddress"), Text(user, "homeTenantId"), Text(user, "homeTenantName"),
+            Text(app, "servicePrincipalId"), Text(app, "servicePrincipalName"),
+        };
+        for (var t = 0; t < 3; t++)
+        {
+            var target = t < targets.Count ? targets[t] : null;
+            cells.AddRange([Text(target, "type"), Text(target, "displayName"), Text(target, "id"), Text(target, "userPrincipalName")]);
+            var properties = target?["modifiedProperties"]?.AsArray() ?? [];
+            for (var p = 0; p < 5; p++)
+            {
+                var property = p < properties.Count ? properties[p] : null;
+                cells.AddRange([Text(property, "displayName"), Text(property, "oldValue"), Text(property, "newValue")]);
+            }
+        }
+        for (var d = 0; d < 6; d++)
+        {
+            var detail = d < details.Count ? details[d] : null;
+            cells.AddRange([Text(detail, "key"), Text(detail, "value")]);
+        }
+        return [.. cells.Select(c => c.Length > 0 && "=+-@".Contains(c[0], StringComparison.Ordinal) ? "'" + c : c)];
     }
 
     [Fact]
