@@ -144,10 +144,10 @@ internal static class AuditDownloads
         }
     }
 
-    /// <summary>A JSON array of the entries, each the exact bytes the API serves.</summary>
+    /// <summary>A JSON array of the entries, each the exact bytes the API serves, through the response's pooled pipe.</summary>
     private static async Task WriteJsonAsync(HttpResponse response, IAsyncEnumerable<IReadOnlyList<StoredLogEntry>> pages, CancellationToken ct)
     {
-        await using var json = new Utf8JsonWriter(response.Body);
+        await using var json = new Utf8JsonWriter(response.BodyWriter);
         json.WriteStartArray();
         await foreach (var page in pages)
         {
@@ -155,9 +155,11 @@ internal static class AuditDownloads
             {
                 json.WriteRawValue(entry.Json, skipInputValidation: true);
             }
-            await json.FlushAsync(ct);
+            json.Flush();
+            await response.BodyWriter.FlushAsync(ct);
         }
         json.WriteEndArray();
-        await json.FlushAsync(ct);
+        json.Flush();
+        await response.BodyWriter.FlushAsync(ct);
     }
 }
