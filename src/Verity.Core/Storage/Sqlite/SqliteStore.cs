@@ -465,10 +465,16 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     private static SqliteCommand PageCommand(SqliteConnection conn, LogQuery query, string columns = "a.seq, a.id, a.activity_at, a.json", long offset = 0, int? limit = null)
     {
         var (filter, args) = Where(query, out var pageSeqs);
-        var sql = offset == 0 && pageSeqs is not null
-            ? $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq in ({pageSeqs}) order by a.seq{(query.Descending ? " desc" : "")} limit @top offset @offset"
-            : $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq {(query.Descending ? "<" : ">")} @after{filter} " +
-              $"order by a.seq{(query.Descending ? " desc" : "")} limit @top offset @offset";
+        var order = query.Descending ? " desc" : "";
+        var walk = $"a.tenant_id = @t and a.seq {(query.Descending ? "<" : ">")} @after{filter} order by a.seq{order} limit @top offset @offset";
+        var sql = (offset, pageSeqs, filter) switch
+        {
+            (0, not null, _) => $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq in ({pageSeqs}) order by a.seq{order} limit @top offset @offset",
+            (_, _, "") => $"select {columns} from directory_audits a where {walk}",
+            // The page's sequence numbers first, then its rows: when SQLite answers a filter from an index in another
+            // order (a time range) it sorts index entries, not rows with their JSON.
+            _ => $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq in (select a.seq from directory_audits a where {walk}) order by a.seq{order}",
+        };
         var after = query.AfterSeq ?? (query.Descending ? long.MaxValue : 0);
         return Command(conn, null, sql, [("@t", Key(query.TenantId)), ("@after", after), ("@top", limit ?? query.Top + 1), ("@offset", offset), .. args]);
     }
