@@ -16,6 +16,9 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
     /// <summary>Read mode: how many of the newest entries the skiptoken pull reads (all by default).</summary>
     public long PullRows { get; init; } = long.MaxValue;
 
+    /// <summary>Index-cost mode: entries per append, as group commit batches them.</summary>
+    public int Batch { get; init; } = 64;
+
     /// <summary>Read mode: which measurements run (first-pages, downloads, pull; all by default).</summary>
     public IReadOnlySet<string> Scenarios { get; init; } = ReadScenarioNames;
 
@@ -39,9 +42,9 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             throw new ArgumentException("--postgres <connection string of a server where databases may be created> is required for the postgres engine.");
         }
         var mode = Get("--mode", "write");
-        if (mode is not ("write" or "read"))
+        if (mode is not ("write" or "read" or "index-cost"))
         {
-            throw new ArgumentException("--mode is write or read.");
+            throw new ArgumentException("--mode is write, read or index-cost.");
         }
         var scenarios = Get("--scenarios", string.Join(',', ReadScenarioNames)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (scenarios.Count == 0 || !scenarios.IsSubsetOf(ReadScenarioNames))
@@ -57,6 +60,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             Requests = int.Parse(Get("--requests", "200"), CultureInfo.InvariantCulture),
             PullRows = long.Parse(Get("--pull-rows", long.MaxValue.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
             Scenarios = scenarios,
+            Batch = int.Parse(Get("--batch", "64"), CultureInfo.InvariantCulture),
             Keep = Get("--keep", "") is { Length: > 0 } keep ? Path.GetFullPath(keep) : null,
         };
     }

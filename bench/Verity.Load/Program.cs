@@ -6,7 +6,19 @@ using Verity.Load;
 //   --mode write: audited changes/s (POST groups, PATCH users) beside raw-driver inserts.
 //   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
 //                 the same queries straight on the store.
+//   --mode index-cost: the store's append rate with every index and with each group of filter indexes dropped.
 var options = LoadOptions.Parse(args);
+if (options.Mode == "index-cost")
+{
+    var costs = new List<string> { "| engine | schema | entries per append | entries/s | CPU µs per entry (this process) |", "|---|---|---|---|---|" };
+    foreach (var engine in options.Engines)
+    {
+        costs.AddRange(await IndexCost.RunAsync(engine, options));
+    }
+    Console.WriteLine();
+    costs.ForEach(Console.WriteLine);
+    return;
+}
 var report = options.Mode == "read"
     ? new List<string>()
     : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"];
