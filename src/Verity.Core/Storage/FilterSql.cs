@@ -20,6 +20,8 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         NotFilter f => $"(not coalesce({Render(f.Inner)}, false))",
         CompareFilter { Field: LogField.Id, Op: CompareOp.Eq, Value: string id } => Id(id),
         CompareFilter f => Compare(f),
+        // A contains() whose text no term holds (ValueExpansion) matches nothing.
+        InFilter { Values.Count: 0 } => "(1 = 0)",
         InFilter { Field: LogField.Id } f => $"({string.Join(" or ", f.Values.Select(Id))})",
         InFilter f => $"{Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))})",
         StartsWithFilter f => StartsWith(Column(f.Field), f.Prefix),
@@ -36,6 +38,14 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
             $"and p.ordinal = t.ordinal and {Render(f.Inner)})",
         _ => throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter."),
     };
+
+    /// <summary>
+    /// Up to <see cref="ValueExpansion.MaxValues"/> + 1 values of the term dictionary that contain a text, by the same
+    /// test as the column's contains (parameters @t and @field, the tenant and <see cref="LogTerms.Code"/>).
+    /// </summary>
+    public string ContainingTerms(string text) =>
+        "select d.value from directory_audit_terms d where d.tenant_id = @t and d.field = @field and " +
+        (containsAsLike ? $"d.value like {Add(LikePattern(text))}" : $"instr(d.value, {Add(text)}) > 0") + $" limit {ValueExpansion.MaxValues + 1}";
 
     private const int MaxArms = 16;
 

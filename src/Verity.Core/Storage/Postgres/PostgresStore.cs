@@ -224,11 +224,15 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             await using var tx = await conn.BeginTransactionAsync(ct);
             var seqs = await ReserveAsync(conn, chunk, ct);
             await CopyLogRowsAsync(conn, chunk, seqs, ct);
+            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(chunk) } })
+            {
+                await terms.ExecuteNonQueryAsync(ct);
+            }
             await tx.CommitAsync(ct);
             count += chunk.Length;
         }
         // Fresh statistics at once, not at autovacuum's leisure: the planner picks each filter's index from them.
-        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_properties", ct);
+        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_properties, directory_audit_terms", ct);
         return count;
     }
 
@@ -292,6 +296,18 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             }
         }
         await properties.CompleteAsync(ct);
+    }
+
+    /// <summary>Adds the entries' values to the term dictionary (<see cref="LogTerms"/>), in the entries' transaction.</summary>
+    private static NpgsqlBatchCommand InsertTerms(IEnumerable<LogEntry> entries)
+    {
+        var terms = LogTerms.Of(entries);
+        var insert = new NpgsqlBatchCommand(
+            "insert into directory_audit_terms (tenant_id, field, value) select * from unnest(@t, @field, @value) on conflict do nothing");
+        insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. terms.Select(x => x.TenantId)]));
+        insert.Parameters.Add(new NpgsqlParameter<short[]>("field", [.. terms.Select(x => x.Field)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("value", [.. terms.Select(x => x.Value)]));
+        return insert;
     }
 
     private static Task WriteTextAsync(NpgsqlBinaryImporter importer, string? text, CancellationToken ct) =>
@@ -414,6 +430,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         p.Add(new NpgsqlParameter<byte[][]>("json", [.. entries.Select(e => e.Json)]));
         p.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
         batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(InsertTerms(entries));
 
         var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Rel: offsets[i], Ordinal: (short)o, Target: t))).ToList();
         if (targets.Count == 0)
@@ -456,18 +473,30 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
-        query = await ExpandPrefixesAsync(query, ct);
+        query = await ExpandValuesAsync(query, ct);
         await using var cmd = PageCommand(query);
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
     }
 
-    private async Task<LogQuery> ExpandPrefixesAsync(LogQuery query, CancellationToken ct) => query.Filter is null ? query : query with
+    /// <summary>The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>).</summary>
+    private async Task<LogQuery> ExpandValuesAsync(LogQuery query, CancellationToken ct) => query.Filter is null ? query : query with
     {
-        Filter = await PrefixExpansion.ExpandAsync(query.Filter, async (field, low, high) =>
+        Filter = await ValueExpansion.ExpandAsync(query.Filter,
+            (field, low, high) => ReadStringsAsync(Command(queries, ValueExpansion.PrefixValuesSql(field), ("t", query.TenantId), ("low", low), ("high", high)), ct),
+            (field, text) =>
+            {
+                var sql = new FilterSql(t => t.UtcDateTime, containsAsLike: true);
+                var select = sql.ContainingTerms(text);
+                return ReadStringsAsync(Command(queries, select, [("t", query.TenantId), ("field", LogTerms.Code(field)!.Value), .. sql.Parameters.Select(p => (p.Name[1..], p.Value))]), ct);
+            }),
+    };
+
+    private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        await using (cmd)
         {
-            await using var cmd = Command(queries, PrefixExpansion.ValuesSql(field), ("t", query.TenantId), ("low", low), ("high", high));
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var values = new List<string>();
             while (await r.ReadAsync(ct))
@@ -475,13 +504,13 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
                 values.Add(r.GetString(0));
             }
             return values;
-        }),
-    };
+        }
+    }
 
     /// <summary>PostgreSQL's plan for a page query, as EXPLAIN's JSON: what the plan test reads to prove an index answers each filter.</summary>
     internal async Task<string> ExplainAsync(LogQuery query, CancellationToken ct)
     {
-        await using var cmd = PageCommand(await ExpandPrefixesAsync(query, ct));
+        await using var cmd = PageCommand(await ExpandValuesAsync(query, ct));
         cmd.CommandText = "explain (format json) " + cmd.CommandText;
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
@@ -503,7 +532,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     public async Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct)
     {
-        await using var cmd = PageCommand(query, "a.seq", offset, limit: 1);
+        await using var cmd = PageCommand(await ExpandValuesAsync(query, ct), "a.seq", offset, limit: 1);
         return await cmd.ExecuteScalarAsync(ct) as long?;
     }
 

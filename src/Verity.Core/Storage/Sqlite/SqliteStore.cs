@@ -426,39 +426,67 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 }
             }
         }
+        var term = Prepared(conn, tx, "insert or ignore into directory_audit_terms (tenant_id, field, value) values (@t, @f, @v)");
+        var v = term.Parameters;
+        foreach (var (tenantId, field, value) in LogTerms.Of(entries))
+        {
+            v.Clear();
+            v.AddWithValue("@t", Key(tenantId));
+            v.AddWithValue("@f", field);
+            v.AddWithValue("@v", value);
+            await term.ExecuteNonQueryAsync(ct);
+        }
         return seqs;
     }
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
-        if (query.Filter is not null)
-        {
-            query = query with
-            {
-                Filter = await PrefixExpansion.ExpandAsync(query.Filter, async (field, low, high) =>
-                {
-                    using var values = Command(conn, null, PrefixExpansion.ValuesSql(field), ("@t", Key(query.TenantId)), ("@low", low), ("@high", high));
-                    using var r = await values.ExecuteReaderAsync(ct);
-                    var list = new List<string>();
-                    while (await r.ReadAsync(ct))
-                    {
-                        list.Add(r.GetString(0));
-                    }
-                    return list;
-                }),
-            };
-        }
-        using var cmd = PageCommand(conn, query);
+        using var cmd = PageCommand(conn, await ExpandValuesAsync(conn, query, ct));
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
     }
 
+    /// <summary>The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>).</summary>
+    private static async Task<LogQuery> ExpandValuesAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
+    {
+        if (query.Filter is null)
+        {
+            return query;
+        }
+        var tenant = Key(query.TenantId);
+        return query with
+        {
+            Filter = await ValueExpansion.ExpandAsync(query.Filter,
+                (field, low, high) => ReadStringsAsync(Command(conn, null, ValueExpansion.PrefixValuesSql(field), ("@t", tenant), ("@low", low), ("@high", high)), ct),
+                (field, text) =>
+                {
+                    var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false);
+                    var select = sql.ContainingTerms(text);
+                    return ReadStringsAsync(Command(conn, null, select, [("@t", tenant), ("@field", (long)LogTerms.Code(field)!.Value), .. sql.Parameters]), ct);
+                }),
+        };
+    }
+
+    private static async Task<IReadOnlyList<string>> ReadStringsAsync(SqliteCommand cmd, CancellationToken ct)
+    {
+        using (cmd)
+        {
+            using var r = await cmd.ExecuteReaderAsync(ct);
+            var list = new List<string>();
+            while (await r.ReadAsync(ct))
+            {
+                list.Add(r.GetString(0));
+            }
+            return list;
+        }
+    }
+
     public async Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
-        using var cmd = PageCommand(conn, query, "a.seq", offset, limit: 1);
+        using var cmd = PageCommand(conn, await ExpandValuesAsync(conn, query, ct), "a.seq", offset, limit: 1);
         return await cmd.ExecuteScalarAsync(ct) as long?;
     }
 

@@ -1,0 +1,55 @@
+namespace Verity.Core.Storage;
+
+/// <summary>
+/// Rewrites filters whose matches an ordered index walk cannot find quickly into an <c>in</c> over the few values
+/// they stand for, which <see cref="FilterSql.PageSeqs"/> walks one by one for at most a page each.
+/// <list type="bullet">
+/// <item>A <c>startswith</c> on an entry column reads its index as one range whose matches are not in commit order,
+/// so a common prefix would make the database sort every match. Most prefixes people type cover a handful of values
+/// ("Add member" → two activities, "admin04" → ten admins): those are looked up first, one index step per value.</item>
+/// <item>A <c>contains</c> has no ordered index at all. It is looked up in the tenant's term dictionary
+/// (<see cref="LogTerms"/>): a rare text ("r012345@") names one or two users among thousands, and their
+/// (tenant, column, seq) indexes then serve the page. A text in many values ("user") keeps the commit-order walk,
+/// which finds a page quickly precisely because matches are dense; a text in none matches nothing.</item>
+/// </list>
+/// </summary>
+internal static class ValueExpansion
+{
+    public const int MaxValues = 16;
+
+    /// <param name="filter">The filter to rewrite.</param>
+    /// <param name="prefixValuesAsync">Up to <see cref="MaxValues"/> + 1 distinct values of a column in [low, high), ascending.</param>
+    /// <param name="containingValuesAsync">Up to <see cref="MaxValues"/> + 1 distinct values of a field that contain a text.</param>
+    public static async Task<LogFilter> ExpandAsync(LogFilter filter, Func<LogField, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync,
+        Func<LogField, string, Task<IReadOnlyList<string>>> containingValuesAsync)
+    {
+        switch (filter)
+        {
+            case StartsWithFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
+                when FilterSql.PrefixEnd(f.Prefix) is { } end:
+                var prefixed = await prefixValuesAsync(f.Field, f.Prefix, end);
+                return prefixed.Count is > 0 and <= MaxValues ? new InFilter(f.Field, prefixed) : f;
+            case ContainsFilter f when LogTerms.Code(f.Field) is not null:
+                var containing = await containingValuesAsync(f.Field, f.Text);
+                return containing.Count <= MaxValues ? new InFilter(f.Field, containing) : f;
+            case AnyTargetFilter f:
+                return new AnyTargetFilter(await ExpandAsync(f.Inner, prefixValuesAsync, containingValuesAsync));
+            case OrFilter f:
+                return new OrFilter(await ExpandAsync(f.Left, prefixValuesAsync, containingValuesAsync), await ExpandAsync(f.Right, prefixValuesAsync, containingValuesAsync));
+            case AndFilter f:
+                return new AndFilter(await ExpandAsync(f.Left, prefixValuesAsync, containingValuesAsync), await ExpandAsync(f.Right, prefixValuesAsync, containingValuesAsync));
+            default:
+                return filter;
+        }
+    }
+
+    /// <summary>The distinct values of a column in a range, found by stepping through its (tenant, column, seq) index.</summary>
+    public static string PrefixValuesSql(LogField field)
+    {
+        var column = FilterSql.Column(field);
+        return "with recursive v(x) as (" +
+            $"select (select min({column}) from directory_audits a where a.tenant_id = @t and {column} >= @low and {column} < @high) " +
+            $"union all select (select min({column}) from directory_audits a where a.tenant_id = @t and {column} > v.x and {column} < @high) from v where v.x is not null) " +
+            $"select x from v where x is not null limit {MaxValues + 1}";
+    }
+}
