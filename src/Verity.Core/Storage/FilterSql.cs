@@ -12,6 +12,12 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
 {
     public List<(string Name, object Value)> Parameters { get; } = [];
 
+    /// <summary>
+    /// Writes the time column as <c>+a.activity_at</c>, which SQLite cannot answer from an index: for a time range too
+    /// wide for its index to beat another filter's index or the commit-order walk (see SqliteStore.TimeIndexAsync).
+    /// </summary>
+    public bool TimeIndexUnused { get; init; }
+
     public string Render(LogFilter filter) => filter switch
     {
         AndFilter f => $"({Render(f.Left)} and {Render(f.Right)})",
@@ -94,7 +100,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
 
     private string Compare(CompareFilter f)
     {
-        var column = Column(f.Field);
+        var column = f.Field == LogField.ActivityDateTime && TimeIndexUnused ? "+a.activity_at" : Column(f.Field);
         var value = Add(f.Value is DateTimeOffset t ? time(t) : f.Value);
         return f.Op switch
         {

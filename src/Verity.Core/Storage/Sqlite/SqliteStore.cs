@@ -442,7 +442,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
-        using var cmd = PageCommand(conn, await ExpandValuesAsync(conn, query, ct));
+        query = await ExpandValuesAsync(conn, query, ct);
+        using var cmd = PageCommand(conn, query, await TimeIndexAsync(conn, query, ct));
         var entries = await ReadEntriesAsync(cmd, ct);
         var hasMore = entries.Count > query.Top;
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
@@ -469,6 +470,52 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         };
     }
 
+    private const int TimeIndexMaxRows = 20_000;
+
+    /// <summary>
+    /// Whether a page should read a time range from the time index. SQLite keeps no histogram of times, so its planner
+    /// cannot tell a one-hour window (thousands of entries: read them from the index and sort their sequence numbers)
+    /// from a three-month one (millions: another filter's index or the commit-order walk finds a page sooner). The
+    /// range's size is counted instead, up to <see cref="TimeIndexMaxRows"/>, from the index itself. Null when the
+    /// filter has no time condition at its top level.
+    /// </summary>
+    private static async Task<bool?> TimeIndexAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
+    {
+        long low = long.MinValue, high = long.MaxValue;
+        var bounded = false;
+        foreach (var term in Conjuncts(query.Filter))
+        {
+            if (term is CompareFilter { Field: LogField.ActivityDateTime, Value: DateTimeOffset at } time)
+            {
+                bounded = true;
+                if (time.Op is CompareOp.Ge or CompareOp.Gt or CompareOp.Eq)
+                {
+                    low = Math.Max(low, at.UtcTicks);
+                }
+                if (time.Op is CompareOp.Le or CompareOp.Lt or CompareOp.Eq)
+                {
+                    high = Math.Min(high, at.UtcTicks);
+                }
+            }
+        }
+        if (!bounded)
+        {
+            return null;
+        }
+        using var count = Command(conn, null,
+            "select count(*) from (select 1 from directory_audits indexed by ix_directory_audits_time " +
+            "where tenant_id = @t and activity_at >= @low and activity_at <= @high limit @cap)",
+            ("@t", Key(query.TenantId)), ("@low", low), ("@high", high), ("@cap", TimeIndexMaxRows + 1));
+        return (long)(await count.ExecuteScalarAsync(ct))! <= TimeIndexMaxRows;
+    }
+
+    private static IEnumerable<LogFilter> Conjuncts(LogFilter? filter) => filter switch
+    {
+        null => [],
+        AndFilter f => Conjuncts(f.Left).Concat(Conjuncts(f.Right)),
+        _ => [filter],
+    };
+
     private static async Task<IReadOnlyList<string>> ReadStringsAsync(SqliteCommand cmd, CancellationToken ct)
     {
         using (cmd)
@@ -486,13 +533,16 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task<long?> SeqAtAsync(LogQuery query, long offset, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
-        using var cmd = PageCommand(conn, await ExpandValuesAsync(conn, query, ct), "a.seq", offset, limit: 1);
+        query = await ExpandValuesAsync(conn, query, ct);
+        using var cmd = PageCommand(conn, query, await TimeIndexAsync(conn, query, ct), "a.seq", offset, limit: 1);
         return await cmd.ExecuteScalarAsync(ct) as long?;
     }
 
-    private static SqliteCommand PageCommand(SqliteConnection conn, LogQuery query, string columns = "a.seq, a.id, a.activity_at, a.json", long offset = 0, int? limit = null)
+    // timeIndex: true to read the filter's time range from the time index, false to keep it off it, null when there
+    // is none (TimeIndexAsync).
+    private static SqliteCommand PageCommand(SqliteConnection conn, LogQuery query, bool? timeIndex, string columns = "a.seq, a.id, a.activity_at, a.json", long offset = 0, int? limit = null)
     {
-        var (filter, args) = Where(query, out var pageSeqs);
+        var (filter, args) = Where(query, out var pageSeqs, timeIndexUnused: timeIndex == false);
         var order = query.Descending ? " desc" : "";
         var walk = $"a.tenant_id = @t and a.seq {(query.Descending ? "<" : ">")} @after{filter} order by a.seq{order} limit @top offset @offset";
         var sql = (offset, pageSeqs, filter) switch
@@ -501,7 +551,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             (_, _, "") => $"select {columns} from directory_audits a where {walk}",
             // The page's sequence numbers first, then its rows: when SQLite answers a filter from an index in another
             // order (a time range) it sorts index entries, not rows with their JSON.
-            _ => $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq in (select a.seq from directory_audits a where {walk}) order by a.seq{order}",
+            _ => $"select {columns} from directory_audits a where a.tenant_id = @t and a.seq in (select a.seq from directory_audits a" +
+                 $"{(timeIndex == true ? " indexed by ix_directory_audits_time" : "")} where {walk}) order by a.seq{order}",
         };
         var after = query.AfterSeq ?? (query.Descending ? long.MaxValue : 0);
         return Command(conn, null, sql, [("@t", Key(query.TenantId)), ("@after", after), ("@top", limit ?? query.Top + 1), ("@offset", offset), .. args]);
@@ -558,14 +609,15 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 
     /// <param name="query">The query whose filter is rendered.</param>
     /// <param name="pageSeqs">A query for the first page's sequence numbers when the filter has a faster shape (see <see cref="FilterSql.PageSeqs"/>).</param>
-    private static (string Sql, (string, object)[] Args) Where(LogQuery query, out string? pageSeqs)
+    /// <param name="timeIndexUnused">Keep time conditions off the time index (see <see cref="FilterSql.TimeIndexUnused"/>).</param>
+    private static (string Sql, (string, object)[] Args) Where(LogQuery query, out string? pageSeqs, bool timeIndexUnused = false)
     {
         pageSeqs = null;
         if (query.Filter is null)
         {
             return ("", []);
         }
-        var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false, sideTablesAsIn: true);
+        var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false, sideTablesAsIn: true) { TimeIndexUnused = timeIndexUnused };
         var condition = sql.Render(query.Filter);
         pageSeqs = sql.PageSeqs(query.Filter, query.Descending);
         return ($" and {condition}", [.. sql.Parameters]);
