@@ -470,7 +470,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         };
     }
 
-    private const int TimeIndexMaxRows = 20_000;
+    /// <summary>The most entries a time range may hold to be read from the time index (tests lower it).</summary>
+    internal int TimeIndexMaxRows { get; init; } = 20_000;
 
     /// <summary>
     /// Whether a page should read a time range from the time index. SQLite keeps no histogram of times, so its planner
@@ -479,7 +480,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     /// range's size is counted instead, up to <see cref="TimeIndexMaxRows"/>, from the index itself. Null when the
     /// filter has no time condition at its top level.
     /// </summary>
-    private static async Task<bool?> TimeIndexAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
+    private async Task<bool?> TimeIndexAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
     {
         long low = long.MinValue, high = long.MaxValue;
         var bounded = false;
