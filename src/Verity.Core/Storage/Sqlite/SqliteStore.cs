@@ -428,13 +428,24 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         }
         var term = Prepared(conn, tx, "insert or ignore into directory_audit_terms (tenant_id, field, value) values (@t, @f, @v)");
         var v = term.Parameters;
+        var text = Prepared(conn, tx, "insert into directory_audit_terms_text (value, tenant_id, field) values (@v, @t, @f)");
+        var w = text.Parameters;
         foreach (var (tenantId, field, value) in LogTerms.Of(entries))
         {
             v.Clear();
             v.AddWithValue("@t", Key(tenantId));
             v.AddWithValue("@f", field);
             v.AddWithValue("@v", value);
-            await term.ExecuteNonQueryAsync(ct);
+            if (await term.ExecuteNonQueryAsync(ct) == 0)
+            {
+                continue;
+            }
+            // New to its tenant and field: the trigram index learns it too.
+            w.Clear();
+            w.AddWithValue("@t", Key(tenantId));
+            w.AddWithValue("@f", field);
+            w.AddWithValue("@v", value);
+            await text.ExecuteNonQueryAsync(ct);
         }
         return seqs;
     }
@@ -463,9 +474,19 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 (field, low, high) => ReadStringsAsync(Command(conn, null, ValueExpansion.PrefixValuesSql(field), ("@t", tenant), ("@low", low), ("@high", high)), ct),
                 (field, text) =>
                 {
+                    var code = (long)LogTerms.Code(field)!.Value;
+                    if (text.EnumerateRunes().Count() >= 3)
+                    {
+                        // The trigram index narrows the values (GLOB with the text's wildcards bracketed); instr keeps
+                        // the result exactly that of the column test.
+                        var glob = "*" + string.Concat(text.Select(c => c is '*' or '?' or '[' ? $"[{c}]" : c.ToString())) + "*";
+                        return ReadStringsAsync(Command(conn, null,
+                            "select value from directory_audit_terms_text where value glob @glob and tenant_id = @t and field = @field and instr(value, @text) > 0 " +
+                            $"limit {ValueExpansion.MaxValues + 1}", ("@glob", glob), ("@t", tenant), ("@field", code), ("@text", text)), ct);
+                    }
                     var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false);
                     var select = sql.ContainingTerms(text);
-                    return ReadStringsAsync(Command(conn, null, select, [("@t", tenant), ("@field", (long)LogTerms.Code(field)!.Value), .. sql.Parameters]), ct);
+                    return ReadStringsAsync(Command(conn, null, select, [("@t", tenant), ("@field", code), .. sql.Parameters]), ct);
                 }),
         };
     }
