@@ -20,8 +20,9 @@ public sealed class ChangeWriter : IAsyncDisposable
 
     /// <param name="store">Where changes are committed.</param>
     /// <param name="writers">
-    /// Batches in flight at once: 1 for SQLite (one writer anyway); 2 for PostgreSQL, so one batch's round trips and
-    /// fsync overlap the next batch's work.
+    /// Batches in flight at once: 1 for SQLite (one writer anyway; its WAL sync already overlaps the next batch, see
+    /// <see cref="IDirectoryStore.ApplyAsync"/>); 2 for PostgreSQL, so one batch's round trips and fsync overlap the
+    /// next batch's work.
     /// </param>
     /// <param name="signal">Told after each commit which tenants have new log entries (live followers wait on it).</param>
     public ChangeWriter(IDirectoryStore store, int writers = 1, LogSignal? signal = null)
@@ -35,6 +36,7 @@ public sealed class ChangeWriter : IAsyncDisposable
 
     public Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
     {
+        change = change with { Entries = change.ToEntries() };
         var pending = new Pending(change, new TaskCompletionSource<ChangeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
@@ -64,11 +66,11 @@ public sealed class ChangeWriter : IAsyncDisposable
         {
             try
             {
-                await CommitAsync([.. remaining.Select(p => p.Change)]).ConfigureAwait(false);
-                foreach (var p in remaining)
-                {
-                    p.Done.TrySetResult(new ChangeOutcome(true));
-                }
+                var changes = remaining.Select(p => p.Change).ToList();
+                var durable = await _store.ApplyAsync(changes, CancellationToken.None).ConfigureAwait(false);
+                // The next batch may start now (and reuse the batch list: hence the copy); these changes are
+                // acknowledged once durable.
+                _ = AcknowledgeAsync([.. remaining], changes, durable);
                 return;
             }
             catch (ChangeConflictException conflict) when (conflict.Index >= 0 && conflict.Index < remaining.Count && attempt < 8)
@@ -97,11 +99,29 @@ public sealed class ChangeWriter : IAsyncDisposable
         }
     }
 
+    private async Task AcknowledgeAsync(List<Pending> batch, IReadOnlyList<DirectoryChange> changes, Task durable)
+    {
+        try
+        {
+            await durable.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Applied but not known to be on disk: report the failure rather than acknowledge what a crash could lose.
+            batch.ForEach(p => p.Done.TrySetException(e));
+            return;
+        }
+        Notify(changes);
+        batch.ForEach(p => p.Done.TrySetResult(new ChangeOutcome(true)));
+    }
+
     private async Task CommitAsync(IReadOnlyList<DirectoryChange> changes)
     {
         await _store.CommitAsync(changes, CancellationToken.None).ConfigureAwait(false);
-        _signal?.Notify(changes.Where(c => c.Audits.Count > 0).Select(c => c.TenantId));
+        Notify(changes);
     }
+
+    private void Notify(IReadOnlyList<DirectoryChange> changes) => _signal?.Notify(changes.Where(c => c.Audits.Count > 0).Select(c => c.TenantId));
 
     private async Task CommitOneByOneAsync(List<Pending> batch)
     {

@@ -41,6 +41,14 @@ public sealed record DirectoryChange
     public IReadOnlyList<DirectoryOp> Ops { get; init; } = [];
     public required IReadOnlyList<DirectoryAudit> Audits { get; init; }
     public Func<string, IReadOnlyList<DirectoryAudit>>? FailureAudits { get; init; }
+
+    /// <summary>
+    /// <see cref="Audits"/> as log entries, serialized ahead of the commit (<see cref="ChangeWriter"/> does it on the
+    /// submitting request's thread, so the one writer does not); stores fall back to <see cref="ToEntries"/>.
+    /// </summary>
+    public IReadOnlyList<LogEntry>? Entries { get; init; }
+
+    public IReadOnlyList<LogEntry> ToEntries() => Entries ?? [.. Audits.Select(a => LogEntry.FromDirectoryAudit(TenantId, a))];
 }
 
 public enum ConflictKind
@@ -91,6 +99,17 @@ public interface IDirectoryStore
     /// <see cref="ChangeConflictException"/> when a change conflicts; then nothing at all is committed.
     /// </summary>
     Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="CommitAsync"/> in two stages, for group commit: the returned task completes once the transaction is
+    /// applied and the next one may begin, and the task it holds once the changes are durable. Callers acknowledge
+    /// nothing before the second. By default both at once; SQLite syncs its WAL while the next batch runs.
+    /// </summary>
+    async Task<Task> ApplyAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct)
+    {
+        await CommitAsync(changes, ct);
+        return Task.CompletedTask;
+    }
 
     /// <summary>A server-wide setting (signing keys); the first writer of a key wins and every caller gets its value.</summary>
     Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct);

@@ -12,7 +12,8 @@ internal sealed class AuditScope(Caller caller, string? clientRequestId, string?
 {
     public Caller Caller { get; } = caller;
     public Guid TenantId => Caller.TenantId;
-    public string CorrelationId { get; } = IsUsable(clientRequestId) ? clientRequestId! : Guid.NewGuid().ToString();
+    // Generated ids are time-ordered (UUIDv7), so the correlation index grows at its end instead of at a random page.
+    public string CorrelationId { get; } = IsUsable(clientRequestId) ? clientRequestId! : Guid.CreateVersion7().ToString();
 
     /// <summary>The targets named in a failure entry when the request is refused; set by handlers once they know them.</summary>
     public IReadOnlyList<TargetResource>? Targets { get; set; }

@@ -38,6 +38,60 @@ public sealed class SqliteStoreTests : StoreConformanceTests
         }
     }
 
+    [Fact]
+    public async Task The_wal_is_copied_back_and_restarted_beside_the_writer_which_never_checkpoints()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"verity-wal-{Guid.NewGuid():N}.db");
+        try
+        {
+            using (var store = new SqliteStore($"Data Source={file}") { WalRestartFrames = 64 })
+            {
+                await store.MigrateAsync(Ct);
+                var tenant = Guid.NewGuid();
+                await store.CreateTenantAsync(new Tenant(tenant, "WAL", $"{tenant:N}.test", SyntheticAudits.Start), Ct);
+                var entries = SyntheticAudits.Generate(tenant, 3000).ToList();
+                foreach (var batch in entries.Chunk(100))
+                {
+                    await store.AppendAsync(batch, Ct);
+                }
+                // Far more frames than the restart size were written; the checkpointer copies them all back...
+                var written = WalIndex(file);
+                Assert.True(written.Frames > 64 * 4, $"{written.Frames} frames written");
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (WalIndex(file) is var now && now.Backfilled < now.Frames && waited.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    await Task.Delay(50, Ct);
+                }
+                Assert.Equal(WalIndex(file).Frames, WalIndex(file).Backfilled);
+                // ...so the next transaction starts the WAL over from its beginning.
+                var last = await store.AppendAsync([.. SyntheticAudits.Generate(tenant, 1)], Ct);
+                Assert.InRange(WalIndex(file).Frames, 1u, 64u);
+                Assert.Equal(last[0], Assert.Single((await store.QueryAsync(new LogQuery { TenantId = tenant, Top = 1 }, Ct)).Entries).Seq);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(file + suffix);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The WAL's frame count and how many of them are copied back, from the shared wal-index header (SQLite's file
+    /// format: mxFrame at byte 16, nBackfill at byte 96, native byte order). Read without a connection, since a
+    /// connection's own checkpoint would do the work under test.
+    /// </summary>
+    private static (uint Frames, uint Backfilled) WalIndex(string file)
+    {
+        using var shm = new FileStream(file + "-shm", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var header = new byte[100];
+        shm.ReadExactly(header);
+        return (BitConverter.ToUInt32(header, 16), BitConverter.ToUInt32(header, 96));
+    }
+
     protected override async Task ExecuteRawAsync(string sql)
     {
         await using var conn = new SqliteConnection($"Data Source={_file};Pooling=False");

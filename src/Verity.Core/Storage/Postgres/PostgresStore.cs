@@ -143,7 +143,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     public async Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct)
     {
-        var entries = changes.SelectMany(c => c.Audits.Select(a => LogEntry.FromDirectoryAudit(c.TenantId, a))).ToList();
+        var entries = changes.SelectMany(c => c.ToEntries()).ToList();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
 
