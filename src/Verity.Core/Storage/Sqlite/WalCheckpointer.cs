@@ -5,9 +5,9 @@ namespace Verity.Core.Storage.Sqlite;
 /// <summary>
 /// Copies the WAL back into the database file on a thread of its own. Left to SQLite, the commit that crosses the
 /// auto-checkpoint size copies tens of megabytes and syncs the file while every request waits for that commit; here a
-/// passive checkpoint runs beside the writer (it never blocks it), and only when the WAL has grown past
-/// a restart size (<see cref="DefaultRestartFrames"/>) does a last pass under the writer lock copy the few frames written since, so that the
-/// next transaction starts the WAL over from its beginning instead of letting it grow without end.
+/// passive checkpoint runs beside the writer (it never blocks it), and only when the WAL has grown past a restart
+/// size (<see cref="DefaultRestartFrames"/>) does a last pass under the writer lock copy the few frames written since,
+/// so that the next transaction starts the WAL over from its beginning instead of letting it grow without end.
 /// </summary>
 internal sealed class WalCheckpointer : IDisposable
 {
