@@ -34,7 +34,10 @@ public sealed class ChangeWriter : IAsyncDisposable
         _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
 
-    public Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
+    /// <summary>Objects as committed through this writer, for read-modify-writes that the store version-checks.</summary>
+    public CommittedObjects Objects { get; } = new();
+
+    public async Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
     {
         change = change with { Entries = change.ToEntries() };
         var pending = new Pending(change, new TaskCompletionSource<ChangeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -42,7 +45,9 @@ public sealed class ChangeWriter : IAsyncDisposable
         {
             throw new ObjectDisposedException(nameof(ChangeWriter));
         }
-        return pending.Done.Task;
+        var outcome = await pending.Done.Task.ConfigureAwait(false);
+        Objects.Record(change, outcome);
+        return outcome;
     }
 
     private void Run()

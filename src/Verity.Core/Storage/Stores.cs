@@ -30,6 +30,10 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
                 {
                     connection.MaxAutoPrepare = 64;
                 }
+                // Verity sets no session state (no SET, LISTEN, temp tables, advisory session locks), so a pooled
+                // connection needs no reset: without this, every checkout costs PostgreSQL a DISCARD ALL (or, with
+                // prepared statements, the six statements it stands for), parsed and run before the real work.
+                connection.NoResetOnClose = true;
                 var queries = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { MaxAutoPrepare = 0 };
                 var postgres = new PostgresStore(NpgsqlDataSource.Create(connection.ConnectionString), NpgsqlDataSource.Create(queries.ConnectionString));
                 // Two writers: one batch's round trips and fsync overlap the next batch's work.

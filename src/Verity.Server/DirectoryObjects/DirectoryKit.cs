@@ -32,6 +32,28 @@ internal static class DirectoryKit
     }
 
     /// <summary>
+    /// <see cref="GetOr404Async"/> for a read-modify-write whose commit checks the version it read (an UpdateObject):
+    /// the copy this server last committed when it holds one (<c>Held</c>), else the database. A stale copy costs a
+    /// retry; a change found to change nothing must be confirmed with <see cref="ConfirmNoChange"/>.
+    /// </summary>
+    public static async Task<(StoredObject Object, bool Held)> GetForUpdateAsync(this IDirectoryStore store, ChangeWriter writer, Guid tenantId,
+        ObjectSchema schema, string id, CancellationToken ct) =>
+        writer.Objects.Get(tenantId, id) is { } held && held.Kind == schema.Kind ? (held, true) : (await store.GetOr404Async(tenantId, schema, id, ct), false);
+
+    /// <summary>
+    /// A PATCH that would change nothing writes nothing, so no version check can catch a stale copy: when the object
+    /// came from <see cref="CommittedObjects"/>, drop it and retry on the database's version.
+    /// </summary>
+    public static void ConfirmNoChange(this ChangeWriter writer, StoredObject o, bool held)
+    {
+        if (held)
+        {
+            writer.Objects.Forget(o.TenantId, o.Id);
+            throw new StaleObjectException();
+        }
+    }
+
+    /// <summary>
     /// Commits row operations and their audit entries as one change. A unique-key clash writes <paramref name="failures"/>
     /// instead and becomes the given error; a stale read throws <see cref="StaleObjectException"/> for a retry.
     /// </summary>

@@ -14,7 +14,7 @@ internal static class ObjectUpdates
         var body = await GraphBody.ReadObjectAsync(http.Request);
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
-            var current = await store.GetOr404Async(audit.TenantId, schema, id, http.RequestAborted);
+            var (current, held) = await store.GetForUpdateAsync(writer, audit.TenantId, schema, id, http.RequestAborted);
             audit.Targets = [DirectoryKit.Target(schema, current)];
             schema.Validate(body, create: false);
             var data = current.Data.DeepClone().AsObject();
@@ -25,6 +25,10 @@ internal static class ObjectUpdates
                 await writer.CommitAsync(audit, [new UpdateObject(current with { Data = data })],
                     [audit.Entry(activity, [DirectoryKit.Target(schema, current.Id, data, changes)])],
                     _ => [], () => new GraphException(409, "Request_Conflict", "The object is being changed by another request."));
+            }
+            else
+            {
+                writer.ConfirmNoChange(current, held);
             }
             return Results.NoContent();
         });

@@ -90,7 +90,7 @@ internal static class UsersEndpoints
         var body = await GraphBody.ReadObjectAsync(http.Request);
         return await DirectoryKit.RetryOnStaleAsync(async () =>
         {
-            var user = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
+            var (user, held) = await store.GetForUpdateAsync(writer, audit.TenantId, Schema, id, http.RequestAborted);
             audit.Targets = [DirectoryKit.Target(Schema, user)];
             if (body.ContainsKey("passwordProfile") && !audit.Caller.Has(Permission.ResetPasswords))
             {
@@ -140,6 +140,7 @@ internal static class UsersEndpoints
             }
             if (entries.Count == 0)
             {
+                writer.ConfirmNoChange(user, held);
                 return Results.NoContent();
             }
             var updated = user with { Data = data, Secrets = secrets, LookupKey = lookupKey };

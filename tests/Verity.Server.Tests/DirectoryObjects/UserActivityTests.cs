@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Verity.Core.Storage;
 using Verity.Server.Tests.Support;
 using static Verity.Server.Tests.Support.TestTenant;
 
@@ -32,6 +34,55 @@ public sealed class UserActivityTests(SqliteHost host) : IClassFixture<SqliteHos
         Assert.Equal("[true]", (string?)Property(target, "AccountEnabled")["newValue"]);
         Assert.Contains("UserPrincipalName", (string?)Property(target, "Included Updated Properties")["newValue"], StringComparison.Ordinal);
         Assert.DoesNotContain("Secret-Passw0rd!", entry.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_user_after_a_change_made_elsewhere_audits_the_value_the_database_holds()
+    {
+        // A PATCH starts from the copy this server last committed (ChangeWriter.Objects); a change made by another
+        // server (here: straight through the store) must still be what the next entry reports as the old value.
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var id = (string)(await tenant.CreateUserAsync(admin, "cara", displayName: "Cara"))["id"]!;
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Cara A"}"""), Ct), HttpStatusCode.NoContent);
+        await RenameElsewhereAsync(tenant, id, "Cara B");
+
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Cara C"}"""), Ct), HttpStatusCode.NoContent);
+
+        var entries = await tenant.AuditOfAsync("Update user", id);
+        Assert.Equal(2, entries.Count);
+        var target = entries[^1]["targetResources"]![0]!.AsObject();
+        Assert.Equal("[\"Cara B\"]", (string?)Property(target, "DisplayName")["oldValue"]);
+        Assert.Equal("[\"Cara C\"]", (string?)Property(target, "DisplayName")["newValue"]);
+    }
+
+    [Fact]
+    public async Task Update_user_to_the_value_it_had_here_before_a_change_elsewhere_is_still_applied()
+    {
+        // Measured against the stale copy this PATCH changes nothing; against the database it renames the user back.
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var id = (string)(await tenant.CreateUserAsync(admin, "dora", displayName: "Dora"))["id"]!;
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Dora A"}"""), Ct), HttpStatusCode.NoContent);
+        await RenameElsewhereAsync(tenant, id, "Dora B");
+
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Dora A"}"""), Ct), HttpStatusCode.NoContent);
+
+        var read = await ExpectAsync(await admin.GetAsync($"/v1.0/users/{id}", Ct), HttpStatusCode.OK);
+        Assert.Equal("Dora A", (string?)read["displayName"]);
+        var target = (await tenant.AuditOfAsync("Update user", id))[^1]["targetResources"]![0]!.AsObject();
+        Assert.Equal("[\"Dora B\"]", (string?)Property(target, "DisplayName")["oldValue"]);
+        Assert.Equal("[\"Dora A\"]", (string?)Property(target, "DisplayName")["newValue"]);
+    }
+
+    /// <summary>Renames a user the way a second Verity server on the same database would: not through this one.</summary>
+    private async Task RenameElsewhereAsync(TestTenant tenant, string id, string name)
+    {
+        var store = host.Services.GetRequiredService<IDirectoryStore>();
+        var user = (await store.GetObjectAsync(tenant.Id, id, Ct))!;
+        var data = user.Data.DeepClone().AsObject();
+        data["displayName"] = name;
+        await store.CommitAsync([new DirectoryChange { TenantId = tenant.Id, Ops = [new UpdateObject(user with { Data = data })], Audits = [] }], Ct);
     }
 
     [Fact]
