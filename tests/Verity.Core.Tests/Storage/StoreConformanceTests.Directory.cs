@@ -155,6 +155,32 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_stale_update_among_updates_of_other_objects_in_one_batch_fails_alone()
+    {
+        var tenant = await NewTenantAsync();
+        var users = Enumerable.Range(0, 20).Select(i => User(tenant, $"batch{i}@contoso.test")).ToList();
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [.. users.Select(u => new InsertObject(u))], Audits = [] }], Ct);
+        var reads = await Task.WhenAll(users.Select(u => Directory.GetObjectAsync(tenant, u.Id, Ct)));
+        await using var writer = new ChangeWriter(Directory);
+        DirectoryChange Rename(StoredObject read, long version)
+        {
+            var data = read.Data.DeepClone().AsObject();
+            data["displayName"] = "renamed";
+            return new DirectoryChange { TenantId = tenant, Ops = [new UpdateObject(read with { Data = data, Version = version })], Audits = [Audit("Update user")] };
+        }
+
+        // The 8th was read at a version it no longer has.
+        var outcomes = await Task.WhenAll(reads.Select((r, i) => writer.SubmitAsync(Rename(r!, i == 7 ? r!.Version + 5 : r!.Version))));
+
+        Assert.Equal(19, outcomes.Count(o => o.Committed));
+        Assert.Equal(ConflictKind.Stale, outcomes[7].Conflict);
+        Assert.Equal(19, (await AllEntriesAsync(tenant)).Count);
+        Assert.Equal(1, (await Directory.GetObjectAsync(tenant, users[7].Id, Ct))!.Version);
+        Assert.Equal("renamed", (string?)(await Directory.GetObjectAsync(tenant, users[8].Id, Ct))!.Data["displayName"]);
+        Assert.Equal(2, (await Directory.GetObjectAsync(tenant, users[8].Id, Ct))!.Version);
+    }
+
+    [Fact]
     public async Task Two_updates_from_the_same_read_in_one_batch_commit_one_and_report_the_other_stale()
     {
         var tenant = await NewTenantAsync();
