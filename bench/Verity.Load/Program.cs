@@ -21,7 +21,8 @@ if (options.Mode == "index-cost")
 }
 var report = options.Mode == "read"
     ? new List<string>()
-    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"];
+    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors | Verity CPU µs/op | database CPU µs/op | disk KB/op |",
+       "|---|---|---|---|---|---|---|---|---|---|---|"];
 var downloads = new List<string>
 {
     "| engine | format | rows | time | size | peak server RSS |",
@@ -67,8 +68,8 @@ foreach (var engine in options.Engines)
             continue;
         }
         using var api = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);
-        report.Add(await Scenarios.CreateGroupsAsync(api, engine, options));
-        report.Add(await Scenarios.UpdateUsersAsync(api, engine, options));
+        report.Add(await Scenarios.CreateGroupsAsync(api, server.ProcessId, engine, options));
+        report.Add(await Scenarios.UpdateUsersAsync(api, server.ProcessId, engine, options));
         Console.WriteLine($"[{engine}] audit entries read back through the API: {await Scenarios.CountAuditEntriesAsync(api)}");
     }
     if (options.Mode == "write")

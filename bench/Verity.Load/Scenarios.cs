@@ -8,14 +8,14 @@ namespace Verity.Load;
 /// <summary>Audited directory changes through HTTP: each successful request is one change plus its audit entry, committed.</summary>
 internal static class Scenarios
 {
-    public static Task<string> CreateGroupsAsync(ApiClient api, string engine, LoadOptions options) =>
-        RunAsync(api, engine, "POST /v1.0/groups (Add group)", options, async (http, worker, i) =>
+    public static Task<string> CreateGroupsAsync(ApiClient api, int serverPid, string engine, LoadOptions options) =>
+        RunAsync(api, serverPid, engine, "POST /v1.0/groups (Add group)", options, async (http, worker, i) =>
         {
             var body = $$"""{"displayName":"Load group {{worker}}-{{i}}","mailEnabled":false,"mailNickname":"load{{worker}}x{{i}}","securityEnabled":true}""";
             return await http.SendAsync(RawHttp.Request("POST", "/v1.0/groups", api.Http.BaseAddress!.Authority, api.Token, body)) == 201;
         });
 
-    public static async Task<string> UpdateUsersAsync(ApiClient api, string engine, LoadOptions options)
+    public static async Task<string> UpdateUsersAsync(ApiClient api, int serverPid, string engine, LoadOptions options)
     {
         // Two users per worker, each worker updating only its own: concurrent updates of one object are a conflict to
         // retry, not the throughput this measures.
@@ -26,7 +26,7 @@ internal static class Scenarios
             using var response = await api.Http.PostAsync("/v1.0/users", new StringContent(body, Encoding.UTF8, "application/json"), ct);
             users[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["id"]!;
         });
-        return await RunAsync(api, engine, "PATCH /v1.0/users/{id} (Update user)", options, async (http, worker, i) =>
+        return await RunAsync(api, serverPid, engine, "PATCH /v1.0/users/{id} (Update user)", options, async (http, worker, i) =>
         {
             var body = $$"""{"jobTitle":"Title {{worker}}-{{i}}"}""";
             var path = $"/v1.0/users/{users[(worker + i * options.Concurrency) % users.Length]}";
@@ -47,12 +47,13 @@ internal static class Scenarios
         return count;
     }
 
-    private static async Task<string> RunAsync(ApiClient api, string engine, string name, LoadOptions options, Func<RawHttp, int, int, Task<bool>> operation)
+    private static async Task<string> RunAsync(ApiClient api, int serverPid, string engine, string name, LoadOptions options, Func<RawHttp, int, int, Task<bool>> operation)
     {
         // Warm up first: tiered JIT and dynamic PGO need about fifteen seconds of load to reach steady state on two cores.
         await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
+        var meter = ResourceMeter.Start(serverPid);
         var (latencies, errors, elapsed) = await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
-        var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors);
+        var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors, meter.PerOperation(latencies.Count));
         Console.WriteLine(line);
         return line;
     }
@@ -87,10 +88,14 @@ internal static class Scenarios
 
 internal static class Report
 {
-    public static string Row(string engine, string scenario, int concurrency, double rate, List<double> latencies, int errors)
+    /// <summary>
+    /// One table row; <paramref name="perOperation"/> holds the <see cref="ResourceMeter"/> cells, or is null where
+    /// Verity is not involved (the raw-driver baselines).
+    /// </summary>
+    public static string Row(string engine, string scenario, int concurrency, double rate, List<double> latencies, int errors, string? perOperation = null)
     {
         latencies.Sort();
         string P(double q) => latencies.Count == 0 ? "-" : latencies[(int)Math.Min(latencies.Count - 1, q * latencies.Count)].ToString("0.00", CultureInfo.InvariantCulture);
-        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} |");
+        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} | {perOperation ?? "– | – | –"} |");
     }
 }
