@@ -11,15 +11,19 @@ namespace Verity.Load;
 internal sealed class ResourceMeter
 {
     private readonly int _verityPid;
+    private readonly bool _postgres;
     private readonly (long VerityTicks, long DatabaseTicks, long Bytes) _start;
 
-    private ResourceMeter(int verityPid)
+    private ResourceMeter(int verityPid, bool postgres)
     {
         _verityPid = verityPid;
+        _postgres = postgres;
         _start = Snapshot();
     }
 
-    public static ResourceMeter Start(int verityPid) => new(verityPid);
+    /// <param name="verityPid">The server's process.</param>
+    /// <param name="engine">sqlite or postgres: only the latter has database processes of its own to count.</param>
+    public static ResourceMeter Start(int verityPid, string engine) => new(verityPid, engine == "postgres");
 
     /// <summary>"Verity CPU µs | database CPU µs | disk KB" per operation since the start, as table cells.</summary>
     public string PerOperation(long operations)
@@ -29,7 +33,7 @@ internal sealed class ResourceMeter
         // Clock ticks are 1/100 s (USER_HZ) on Linux.
         string Micros(long ticks) => (ticks * 10_000.0 / ops).ToString("N0", CultureInfo.InvariantCulture);
         var database = end.DatabaseTicks - _start.DatabaseTicks;
-        return $"{Micros(end.VerityTicks - _start.VerityTicks)} | {(database == 0 ? "–" : Micros(database))} | " +
+        return $"{Micros(end.VerityTicks - _start.VerityTicks)} | {(_postgres ? Micros(database) : "–")} | " +
             ((end.Bytes - _start.Bytes) / 1024.0 / ops).ToString("N1", CultureInfo.InvariantCulture);
     }
 
@@ -37,7 +41,7 @@ internal sealed class ResourceMeter
     {
         var (verityTicks, verityBytes) = Read(_verityPid);
         long databaseTicks = 0, databaseBytes = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var dir in _postgres ? Directory.EnumerateDirectories("/proc") : [])
         {
             if (int.TryParse(Path.GetFileName(dir), out var pid) && Comm(pid) == "postgres")
             {

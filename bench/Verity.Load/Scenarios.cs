@@ -51,7 +51,7 @@ internal static class Scenarios
     {
         // Warm up first: tiered JIT and dynamic PGO need about fifteen seconds of load to reach steady state on two cores.
         await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
-        var meter = ResourceMeter.Start(serverPid);
+        var meter = ResourceMeter.Start(serverPid, engine);
         var (latencies, errors, elapsed) = await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
         var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors, meter.PerOperation(latencies.Count));
         Console.WriteLine(line);

@@ -31,6 +31,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         InFilter { Field: LogField.Id } f => $"({string.Join(" or ", f.Values.Select(Id))})",
         InFilter f => $"{Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))})",
         StartsWithFilter f => StartsWith(Column(f.Field), f.Prefix),
+        IsNullFilter f => $"{Column(f.Field)} is null",
         ContainsFilter f => containsAsLike
             ? $"{Column(f.Field)} like {Add(LikePattern(f.Text))}"
             : $"instr({Column(f.Field)}, {Add(f.Text)}) > 0",
@@ -53,7 +54,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         "select d.value from directory_audit_terms d where d.tenant_id = @t and d.field = @field and " +
         (containsAsLike ? $"d.value like {Add(LikePattern(text))}" : $"instr(d.value, {Add(text)}) > 0") + $" limit {ValueExpansion.MaxValues + 1}";
 
-    private const int MaxArms = 16;
+    internal const int MaxArms = 16;
 
     /// <summary>
     /// A query for the sequence numbers of the first page (at most @top, after @after, in the page's order) when the
@@ -75,10 +76,15 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         return string.Join(" union ", arms.Select((arm, i) => $"select seq from ({SideTablePage(arm, descending) ?? $"select a.seq from directory_audits a where a.tenant_id = @t and a.seq {after} @after and {Render(arm)} order by a.seq {order} limit @top"}) u{i}"));
     }
 
-    /// <summary>The filter as OR-ed parts: its top-level ORs, or an IN on an entry column as one equality per value.</summary>
-    private static IEnumerable<LogFilter> Disjuncts(LogFilter filter) => filter switch
+    /// <summary>
+    /// The filter as OR-ed parts: its top-level ORs, or an IN on an entry column as one equality per value. On SQLite
+    /// (<c>sideTablesAsIn</c>) an OR inside a target condition splits too, as any(t: a or b) is any(t: a) or any(t: b):
+    /// SQLite's target keys turn a name into one such arm per target id, each an ordered walk of that id's index.
+    /// </summary>
+    private IEnumerable<LogFilter> Disjuncts(LogFilter filter) => filter switch
     {
         OrFilter f => Disjuncts(f.Left).Concat(Disjuncts(f.Right)),
+        AnyTargetFilter { Inner: OrFilter f } when sideTablesAsIn => Disjuncts(new AnyTargetFilter(f.Left)).Concat(Disjuncts(new AnyTargetFilter(f.Right))),
         InFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
             when f.Values.Count > 1 => f.Values.Select(v => (LogFilter)new CompareFilter(f.Field, CompareOp.Eq, v)),
         _ => [filter],

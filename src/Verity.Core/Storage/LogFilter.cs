@@ -46,6 +46,12 @@ public sealed record StartsWithFilter(LogField Field, string Prefix) : LogFilter
 
 public sealed record ContainsFilter(LogField Field, string Text) : LogFilter;
 
+/// <summary>
+/// The field has no value. Not part of the OData surface: a store's own rewrite produces it (SQLite's target keys, for
+/// targets without an id).
+/// </summary>
+public sealed record IsNullFilter(LogField Field) : LogFilter;
+
 /// <summary><c>targetResources/any(t: …)</c>: some target of the entry satisfies <see cref="Inner"/> (on Target* fields only).</summary>
 public sealed record AnyTargetFilter(LogFilter Inner) : LogFilter;
 

@@ -389,6 +389,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         var q = target.Parameters;
         var property = Prepared(conn, tx, "insert into directory_audit_properties (tenant_id, seq, ordinal, name) values (@t, @seq, @ord, @name)");
         var r = property.Parameters;
+        var targetKey = Prepared(conn, tx, "insert or ignore into directory_audit_target_keys (tenant_id, field, value, target_id) values (@t, @f, @v, @id)");
+        var k = targetKey.Parameters;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -426,6 +428,24 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 q.AddWithValue("@type", tr.Type);
                 q.AddWithValue("@upn", (object?)tr.UserPrincipalName ?? DBNull.Value);
                 await target.ExecuteNonQueryAsync(ct);
+                if (tr.Id is not null)
+                {
+                    await AddTargetKeyAsync(LogField.TargetDisplayName, tr.DisplayName);
+                    await AddTargetKeyAsync(LogField.TargetUserPrincipalName, tr.UserPrincipalName);
+                }
+                async Task AddTargetKeyAsync(LogField field, string? value)
+                {
+                    if (value is null)
+                    {
+                        return;
+                    }
+                    k.Clear();
+                    k.AddWithValue("@t", Key(e.TenantId));
+                    k.AddWithValue("@f", (long)LogTerms.Code(field)!.Value);
+                    k.AddWithValue("@v", value);
+                    k.AddWithValue("@id", tr.Id);
+                    await targetKey.ExecuteNonQueryAsync(ct);
+                }
                 foreach (var name in tr.ModifiedProperties)
                 {
                     r.Clear();
@@ -471,7 +491,10 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
     }
 
-    /// <summary>The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>).</summary>
+    /// <summary>
+    /// The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>),
+    /// then its target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
+    /// </summary>
     private static async Task<LogQuery> ExpandValuesAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
     {
         if (query.Filter is null)
@@ -479,7 +502,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             return query;
         }
         var tenant = Key(query.TenantId);
-        return query with
+        query = query with
         {
             Filter = await ValueExpansion.ExpandAsync(query.Filter,
                 (field, low, high) => ReadStringsAsync(Command(conn, null, ValueExpansion.PrefixValuesSql(field), ("@t", tenant), ("@low", low), ("@high", high)), ct),
@@ -499,6 +522,27 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                     var select = sql.ContainingTerms(text);
                     return ReadStringsAsync(Command(conn, null, select, [("@t", tenant), ("@field", code), .. sql.Parameters]), ct);
                 }),
+        };
+        return query with
+        {
+            Filter = await TargetKeys.ExpandAsync(query.Filter!,
+                async (field, values) =>
+                {
+                    var names = string.Join(", ", values.Select((_, i) => $"@v{i}"));
+                    using var cmd = Command(conn, null,
+                        $"select value, target_id from directory_audit_target_keys where tenant_id = @t and field = @f and value in ({names}) limit {FilterSql.MaxArms}",
+                        [("@t", tenant), ("@f", (long)field), .. values.Select((v, i) => ($"@v{i}", (object)v))]);
+                    var pairs = new List<(string, string)>();
+                    await using var reader = await cmd.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        pairs.Add((reader.GetString(0), reader.GetString(1)));
+                    }
+                    return pairs;
+                },
+                (field, low, high) => ReadStringsAsync(Command(conn, null,
+                    "select distinct value from directory_audit_target_keys where tenant_id = @t and field = @f and value >= @low and value < @high " +
+                    $"limit {ValueExpansion.MaxValues + 1}", ("@t", tenant), ("@f", (long)field), ("@low", low), ("@high", high)), ct)),
         };
     }
 

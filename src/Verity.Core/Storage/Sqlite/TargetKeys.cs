@@ -1,0 +1,76 @@
+namespace Verity.Core.Storage.Sqlite;
+
+/// <summary>
+/// SQLite answers a target's display name or UPN through the target's id. An index keyed by name appends each entry
+/// at that name's own place, so a commit of n updates to n objects rewrote n scattered leaf pages of each such index
+/// into the WAL; the names of a target change rarely, so <c>directory_audit_target_keys</c> records, per tenant, which
+/// target ids ever carried a value (written only when a pair is new), and a name condition becomes one arm per id:
+/// that id's ordered index walk, the stored name rechecked (an object renamed since matches only its entries under
+/// the name). Targets without an id keep a small index of their own (<c>... where target_id is null</c>).
+/// </summary>
+internal static class TargetKeys
+{
+    /// <param name="filter">The filter, after <see cref="ValueExpansion"/>.</param>
+    /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, target id) pairs of a field (its LogTerms code) for some values.</param>
+    /// <param name="prefixValuesAsync">Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct keyed values of a field in [low, high).</param>
+    public static async Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
+    {
+        switch (filter)
+        {
+            case AndFilter f:
+                return new AndFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
+            case OrFilter f:
+                return new OrFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
+            case AnyTargetFilter f:
+                return await ExpandTargetAsync(f, idsAsync, prefixValuesAsync);
+            default:
+                return filter;
+        }
+    }
+
+    private static async Task<LogFilter> ExpandTargetAsync(AnyTargetFilter target, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
+    {
+        var conjuncts = Conjuncts(target.Inner).ToList();
+        var keyed = conjuncts.FirstOrDefault(IsKeyed);
+        if (keyed is null)
+        {
+            return target;
+        }
+        var rest = conjuncts.Where(c => !ReferenceEquals(c, keyed)).ToList();
+        var (field, values) = keyed switch
+        {
+            CompareFilter c => (c.Field, (IReadOnlyList<string>)[(string)c.Value]),
+            InFilter i => (i.Field, i.Values),
+            StartsWithFilter s => (s.Field, FilterSql.PrefixEnd(s.Prefix) is { } end ? await prefixValuesAsync(LogTerms.Code(s.Field)!.Value, s.Prefix, end) : null),
+            _ => (LogField.Id, null),
+        };
+        if (values is null || values.Count > ValueExpansion.MaxValues)
+        {
+            return target; // a prefix of many names: matches are dense, and the commit-order walk finds a page soon
+        }
+        var pairs = values.Count == 0 ? [] : await idsAsync(LogTerms.Code(field)!.Value, values);
+        if (pairs.Count >= FilterSql.MaxArms)
+        {
+            return target; // a name of many objects: the commit-order walk, as for a common prefix
+        }
+        var arms = pairs.Select(p => With(new CompareFilter(LogField.TargetId, CompareOp.Eq, p.Id), [new CompareFilter(field, CompareOp.Eq, p.Value), .. rest]));
+        var unkeyed = With(new IsNullFilter(LogField.TargetId), [keyed, .. rest]);
+        return new AnyTargetFilter(arms.Reverse().Aggregate(unkeyed, (or, arm) => new OrFilter(arm, or)));
+    }
+
+    private static bool IsKeyed(LogFilter f) => f switch
+    {
+        CompareFilter { Op: CompareOp.Eq, Value: string } c => IsKeyedField(c.Field),
+        InFilter i => IsKeyedField(i.Field),
+        StartsWithFilter s => IsKeyedField(s.Field),
+        _ => false,
+    };
+
+    private static bool IsKeyedField(LogField field) => field is LogField.TargetDisplayName or LogField.TargetUserPrincipalName;
+
+    private static IEnumerable<LogFilter> Conjuncts(LogFilter f) => f is AndFilter and ? Conjuncts(and.Left).Concat(Conjuncts(and.Right)) : [f];
+
+    private static LogFilter With(LogFilter first, IEnumerable<LogFilter> others) => others.Aggregate(first, (all, c) => new AndFilter(all, c));
+}
