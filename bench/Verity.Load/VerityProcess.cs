@@ -53,8 +53,11 @@ internal sealed class VerityProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        using var probe = new HttpClient { BaseAddress = baseAddress };
-        for (var i = 0; i < 600; i++)
+        // Long enough for the schema migrations a kept 10-million-entry database may still need (an index or a
+        // backfill over it takes minutes), which run before the server answers.
+        using var probe = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < StartTimeout)
         {
             try
             {
@@ -63,7 +66,7 @@ internal sealed class VerityProcess : IAsyncDisposable
                     return new VerityProcess(process, baseAddress, clientId, secret);
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
             if (process.HasExited)
@@ -73,8 +76,10 @@ internal sealed class VerityProcess : IAsyncDisposable
             await Task.Delay(100);
         }
         process.Kill(entireProcessTree: true);
-        throw new TimeoutException("Verity.Server did not answer within 60 s.");
+        throw new TimeoutException($"Verity.Server did not answer within {StartTimeout.TotalMinutes:N0} minutes.");
     }
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(15);
 
     private static int FreePort()
     {
