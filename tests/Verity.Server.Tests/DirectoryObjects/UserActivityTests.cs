@@ -41,11 +41,8 @@ public sealed class UserActivityTests(SqliteHost host) : IClassFixture<SqliteHos
     {
         // A PATCH starts from the copy this server last committed (ChangeWriter.Objects); a change made by another
         // server (here: straight through the store) must still be what the next entry reports as the old value.
-        var tenant = await host.NewTenantAsync();
-        using var admin = await tenant.AdminAsync();
-        var id = (string)(await tenant.CreateUserAsync(admin, "cara", displayName: "Cara"))["id"]!;
-        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Cara A"}"""), Ct), HttpStatusCode.NoContent);
-        await RenameElsewhereAsync(tenant, id, "Cara B");
+        var (tenant, admin, id) = await UserRenamedElsewhereAsync("Cara");
+        using var _ = admin;
 
         await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Cara C"}"""), Ct), HttpStatusCode.NoContent);
 
@@ -60,11 +57,8 @@ public sealed class UserActivityTests(SqliteHost host) : IClassFixture<SqliteHos
     public async Task Update_user_to_the_value_it_had_here_before_a_change_elsewhere_is_still_applied()
     {
         // Measured against the stale copy this PATCH changes nothing; against the database it renames the user back.
-        var tenant = await host.NewTenantAsync();
-        using var admin = await tenant.AdminAsync();
-        var id = (string)(await tenant.CreateUserAsync(admin, "dora", displayName: "Dora"))["id"]!;
-        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Dora A"}"""), Ct), HttpStatusCode.NoContent);
-        await RenameElsewhereAsync(tenant, id, "Dora B");
+        var (tenant, admin, id) = await UserRenamedElsewhereAsync("Dora");
+        using var _ = admin;
 
         await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json("""{"displayName":"Dora A"}"""), Ct), HttpStatusCode.NoContent);
 
@@ -73,6 +67,20 @@ public sealed class UserActivityTests(SqliteHost host) : IClassFixture<SqliteHos
         var target = (await tenant.AuditOfAsync("Update user", id))[^1]["targetResources"]![0]!.AsObject();
         Assert.Equal("[\"Dora B\"]", (string?)Property(target, "DisplayName")["oldValue"]);
         Assert.Equal("[\"Dora A\"]", (string?)Property(target, "DisplayName")["newValue"]);
+    }
+
+    /// <summary>
+    /// A user named <paramref name="name"/>, renamed to "name A" through this server (which then holds that copy) and
+    /// then to "name B" elsewhere.
+    /// </summary>
+    private async Task<(TestTenant Tenant, HttpClient Admin, string Id)> UserRenamedElsewhereAsync(string name)
+    {
+        var tenant = await host.NewTenantAsync();
+        var admin = await tenant.AdminAsync();
+        var id = (string)(await tenant.CreateUserAsync(admin, name.ToLowerInvariant(), displayName: name))["id"]!;
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{id}", Json($$"""{"displayName":"{{name}} A"}"""), Ct), HttpStatusCode.NoContent);
+        await RenameElsewhereAsync(tenant, id, $"{name} B");
+        return (tenant, admin, id);
     }
 
     /// <summary>Renames a user the way a second Verity server on the same database would: not through this one.</summary>
