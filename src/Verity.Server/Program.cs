@@ -27,7 +27,7 @@ builder.Services.AddGraphApi();
 
 var app = builder.Build();
 app.UseGraphErrors();
-app.UseAuthentication();
+app.UseVerityAuthentication();
 app.UseAuthorization();
 app.MapLandingPage();
 app.MapVerityTokens();

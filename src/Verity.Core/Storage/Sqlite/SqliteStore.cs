@@ -11,7 +11,7 @@ namespace Verity.Core.Storage.Sqlite;
 public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 {
     /// <summary>Writer page cache in KiB (negative: SQLite's unit): 256 MB normally, 2 GB while bulk-loading.</summary>
-    private const int WriterCache = -262_144;
+    private const int WriterCache = -16_384;
     private const int BulkWriterCache = -2_097_152;
 
     private const int SqliteConstraint = 19;
@@ -23,6 +23,9 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     private WalCheckpointer? _checkpointer;
     private bool _disposed;
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+    // The writer is one transaction at a time (under _writeLock), as KnownRows needs.
+    private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
+    private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
 
     public SqliteStore(string connectionString)
     {
@@ -368,10 +371,13 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         var next = new Dictionary<(Guid, LogName), long>();
         foreach (var group in entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key))
         {
-            var reserve = Prepared(conn, tx,
-                "update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l returning next_seq - @n",
-                ("@n", group.Count()), ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log));
-            var first = await reserve.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist.");
+            // A read, then the update: RETURNING would buffer its row in a temporary B-tree, and closing one costs a
+            // walk of its page cache on every batch.
+            var head = Prepared(conn, tx, "select next_seq from log_heads where tenant_id = @t and log = @l",
+                ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log));
+            var first = await head.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist.");
+            await Prepared(conn, tx, "update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l",
+                ("@n", group.Count()), ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log)).ExecuteNonQueryAsync(ct);
             next[group.Key] = (long)first;
         }
         if (entries.Count == 0)
@@ -435,7 +441,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 }
                 async Task AddTargetKeyAsync(LogField field, string? value)
                 {
-                    if (value is null)
+                    if (value is null || _knownTargetKeys.Stage((e.TenantId, LogTerms.Code(field)!.Value, value, tr.Id!)))
                     {
                         return;
                     }
@@ -463,6 +469,10 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         var w = text.Parameters;
         foreach (var (tenantId, field, value) in LogTerms.Of(entries))
         {
+            if (_knownTerms.Stage((tenantId, field, value)))
+            {
+                continue;
+            }
             v.Clear();
             v.AddWithValue("@t", Key(tenantId));
             v.AddWithValue("@f", field);
@@ -739,8 +749,19 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         {
             var conn = await WriterAsync(ct);
             using var tx = conn.BeginTransaction(deferred: false);
-            await work(conn, tx);
-            tx.Commit();
+            try
+            {
+                await work(conn, tx);
+                tx.Commit();
+            }
+            catch
+            {
+                _knownTerms.Discard();
+                _knownTargetKeys.Discard();
+                throw;
+            }
+            _knownTerms.Commit();
+            _knownTargetKeys.Commit();
             _sync ??= _walPath is null ? null : new WalSync(_walPath);
         }
         finally
