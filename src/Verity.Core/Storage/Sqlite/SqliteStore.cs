@@ -10,7 +10,12 @@ namespace Verity.Core.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 {
-    /// <summary>Writer page cache in KiB (negative: SQLite's unit): 256 MB normally, 2 GB while bulk-loading.</summary>
+    /// <summary>
+    /// Writer page cache in KiB (negative: SQLite's unit): 16 MB normally, 2 GB while bulk-loading. Not more: when a
+    /// page split renumbers pages, SQLite parks one at the lock-byte page number (262,145), and the commit then walks
+    /// every bucket of the cache's hash table (65,536 of them at 256 MB, ~7 % of all CPU under load). Pages the writer
+    /// drops come back through the memory map, or from the WAL for recently written ones.
+    /// </summary>
     private const int WriterCache = -16_384;
     private const int BulkWriterCache = -2_097_152;
 
@@ -69,8 +74,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         {
             var conn = await OpenAsync(ct);
             using var cmd = conn.CreateCommand();
-            // A 256 MB cache holds the hot leaf pages of every filter index; optimize gathers the planner statistics
-            // (which index answers which filter) when tables have grown since they were last gathered.
+            // See WriterCache for the cache's size; optimize gathers the planner statistics (which index answers
+            // which filter) when tables have grown since they were last gathered.
             cmd.CommandText = $"pragma journal_mode=WAL; pragma synchronous=NORMAL; pragma cache_size={WriterCache}; pragma wal_autocheckpoint=0; pragma analysis_limit=1000; pragma optimize=0x10002;";
             await cmd.ExecuteNonQueryAsync(ct);
             _writer = conn;
@@ -277,7 +282,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     {
         long count = 0;
         // Millions of entries touch a leaf page of every filter index per entry: give the writer a 2 GB cache while
-        // it bulk-loads (pages are allocated only as used), and the usual 256 MB afterwards.
+        // it bulk-loads (pages are allocated only as used), and the usual 16 MB afterwards.
         await WriteAsync((conn, tx) => ExecAsync(conn, tx, $"pragma cache_size={BulkWriterCache}", ct), ct);
         try
         {
