@@ -27,8 +27,8 @@ public sealed class CommittedObjects(int capacity = 20_000)
             {
                 // Only updated objects are kept: an object changed once is likely to change again, while keeping
                 // every new one would churn the cache (and the heap) under a bulk load.
-                case UpdateObject(var o) when outcome.Committed:
-                    Remember(change.TenantId, o with { Version = o.Version + 1 });
+                case UpdateObject { Object: var o, Text: var text } when outcome.Committed:
+                    Remember(change.TenantId, o, text);
                     break;
                 case UpdateObject(var o):
                     Forget(change.TenantId, o.Id);
@@ -42,14 +42,15 @@ public sealed class CommittedObjects(int capacity = 20_000)
         }
     }
 
-    private void Remember(Guid tenantId, StoredObject o)
+    /// <summary>Keeps <paramref name="o"/> as committed: the version after its update, the text the store wrote.</summary>
+    private void Remember(Guid tenantId, StoredObject o, ObjectText text)
     {
         if (_objects.Count >= capacity)
         {
             // Crude but bounded: the working set of a busy tenant refills within seconds.
             _objects.Clear();
         }
-        var copy = new Copy(o.Kind, o.Version, o.LookupKey, o.RefId, o.Data.ToJsonString(), o.Secrets.ToJsonString());
+        var copy = new Copy(o.Kind, o.Version + 1, o.LookupKey, o.RefId, text.Data, text.Secrets);
         // Two commits of one object may report back out of order: keep the newer version.
         _objects.AddOrUpdate((tenantId, o.Id), copy, (_, held) => held.Version > copy.Version ? held : copy);
     }

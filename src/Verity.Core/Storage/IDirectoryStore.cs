@@ -22,10 +22,27 @@ public sealed record StoredObject
     public string? RefId { get; init; }
 }
 
+/// <summary>
+/// An object's JSON text as stored, serialized once when its operation is made (on the request's thread): the store
+/// writes it and <see cref="CommittedObjects"/> keeps it, so neither the one writer nor the cache serializes again.
+/// </summary>
+public sealed record ObjectText(string Data, string Secrets)
+{
+    public static ObjectText Of(StoredObject o) => new(o.Data.ToJsonString(), o.Secrets.ToJsonString());
+}
+
 public abstract record DirectoryOp;
-public sealed record InsertObject(StoredObject Object) : DirectoryOp;
+
+public sealed record InsertObject(StoredObject Object) : DirectoryOp
+{
+    public ObjectText Text { get; } = ObjectText.Of(Object);
+}
+
 /// <summary>Replaces the object when its stored version still equals <c>Object.Version</c>; bumps the version.</summary>
-public sealed record UpdateObject(StoredObject Object) : DirectoryOp;
+public sealed record UpdateObject(StoredObject Object) : DirectoryOp
+{
+    public ObjectText Text { get; } = ObjectText.Of(Object);
+}
 public sealed record DeleteObject(string Id, long ExpectedVersion) : DirectoryOp;
 public sealed record AddLink(string SourceId, string Relation, string TargetId) : DirectoryOp;
 public sealed record RemoveLink(string SourceId, string Relation, string TargetId) : DirectoryOp;

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using Verity.Core.Model;
 using Verity.Server.Auth;
+using Verity.Server.Graph;
 
 namespace Verity.Server.AuditLogs;
 
@@ -13,7 +13,7 @@ internal sealed class AuditScope(Caller caller, string? clientRequestId, string?
     public Caller Caller { get; } = caller;
     public Guid TenantId => Caller.TenantId;
     // Generated ids are time-ordered (UUIDv7), so the correlation index grows at its end instead of at a random page.
-    public string CorrelationId { get; } = IsUsable(clientRequestId) ? clientRequestId! : Guid.CreateVersion7().ToString();
+    public string CorrelationId { get; } = IsUsable(clientRequestId) ? clientRequestId! : RequestIds.NewVersion7(time.GetUtcNow()).ToString();
 
     /// <summary>The targets named in a failure entry when the request is refused; set by handlers once they know them.</summary>
     public IReadOnlyList<TargetResource>? Targets { get; set; }
@@ -27,7 +27,7 @@ internal sealed class AuditScope(Caller caller, string? clientRequestId, string?
 
     public DirectoryAudit Entry(Activity activity, IReadOnlyList<TargetResource> targets, AuditResult result = AuditResult.Success, string reason = "") => new()
     {
-        Id = $"Directory_{CorrelationId}_{RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 5)}_{AuditIds.Next(time)}",
+        Id = $"Directory_{CorrelationId}_{RequestIds.AuditSuffix()}_{AuditIds.Next(time)}",
         Category = activity.Category,
         CorrelationId = CorrelationId,
         Result = result,

@@ -19,7 +19,7 @@ internal static class DirectoryKit
     /// A new object id: a GUID as Graph's are, but time-ordered (version 7), so the primary key and the indexes that
     /// lead with it grow at their end instead of touching a random page per insert.
     /// </summary>
-    public static string NewObjectId() => Guid.CreateVersion7().ToString();
+    public static string NewObjectId() => RequestIds.NewVersion7(TimeProvider.System.GetUtcNow()).ToString();
 
     public static async Task<StoredObject> GetOr404Async(this IDirectoryStore store, Guid tenantId, ObjectSchema schema, string id, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -23,18 +24,19 @@ internal static class GraphBody
         {
             throw new GraphException(413, "RequestEntityTooLarge", $"The request body is larger than the limit of {MaxBytes} bytes.");
         }
+        var (buffer, length) = await ReadLimitedAsync(request.Body, request.ContentLength, request.HttpContext.RequestAborted);
         JsonNode? node;
         try
         {
-            using var limited = new MemoryStream();
-            await CopyLimitedAsync(request.Body, limited, request.HttpContext.RequestAborted);
-            limited.Position = 0;
-            node = await JsonNode.ParseAsync(limited, documentOptions: new JsonDocumentOptions { MaxDepth = 32 },
-                cancellationToken: request.HttpContext.RequestAborted);
+            node = JsonNode.Parse(buffer.AsSpan(0, length), documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException e)
         {
             throw GraphException.BadRequest($"Unable to read JSON request payload: {e.Message.Split(" Path:")[0]} Please ensure the payload is valid JSON.");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         var body = node as JsonObject ?? throw GraphException.BadRequest("The request body must be a JSON object.");
         Check(body);
@@ -88,19 +90,38 @@ internal static class GraphBody
         }
     }
 
-    private static async Task CopyLimitedAsync(Stream source, Stream target, CancellationToken ct)
+    /// <summary>
+    /// The whole body in a pooled buffer (the caller returns it), sized by Content-Length when there is one; more than
+    /// <see cref="MaxBytes"/> is refused with 413 as soon as it is seen.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadLimitedAsync(Stream source, long? contentLength, CancellationToken ct)
     {
-        var buffer = new byte[16384];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, ct)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(contentLength is long n ? (int)n + 1 : 4096);
+        var length = 0;
+        try
         {
-            total += read;
-            if (total > MaxBytes)
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(length), ct)) > 0)
             {
-                throw new GraphException(413, "RequestEntityTooLarge", $"The request body is larger than the limit of {MaxBytes} bytes.");
+                length += read;
+                if (length > MaxBytes)
+                {
+                    throw new GraphException(413, "RequestEntityTooLarge", $"The request body is larger than the limit of {MaxBytes} bytes.");
+                }
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
             }
-            await target.WriteAsync(buffer.AsMemory(0, read), ct);
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
     }
 }

@@ -21,7 +21,7 @@ internal static class GraphErrorHandler
     {
         app.Use(static async (context, next) =>
         {
-            var requestId = Guid.NewGuid().ToString();
+            var requestId = RequestIds.NewGuid().ToString();
             context.Items[RequestIdKey] = requestId;
             context.Response.Headers["request-id"] = requestId;
             if (context.Request.Headers.TryGetValue("client-request-id", out var clientRequestId))

@@ -154,18 +154,18 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         // other operations, which may link to an object created in the same batch.
         await using var batch = new NpgsqlBatch(conn);
         var checks = new List<(int Change, int Expected)>();
-        var inserts = changes.SelectMany((c, i) => c.Ops.OfType<InsertObject>().Select(op => (Change: i, c.TenantId, op.Object))).ToList();
+        var inserts = changes.SelectMany((c, i) => c.Ops.OfType<InsertObject>().Select(op => (Change: i, c.TenantId, op.Object, op.Text))).ToList();
         if (inserts.Count > 0)
         {
-            batch.BatchCommands.Add(InsertObjects(inserts.Select(x => (x.TenantId, x.Object))));
+            batch.BatchCommands.Add(InsertObjects(inserts.Select(x => (x.TenantId, x.Object, x.Text))));
             checks.Add((-1, -1));
         }
-        var updates = changes.SelectMany((c, i) => c.Ops.OfType<UpdateObject>().Select(op => (Change: i, c.TenantId, op.Object))).ToList();
+        var updates = changes.SelectMany((c, i) => c.Ops.OfType<UpdateObject>().Select(op => (Change: i, c.TenantId, op.Object, op.Text))).ToList();
         if (updates.Count > 0)
         {
             // Every update must find its object at the version read; if one does not, the one that did not is unknown
             // here unless it is alone (the writer then retries the batch change by change).
-            batch.BatchCommands.Add(UpdateObjects(updates.Select(x => (x.TenantId, x.Object))));
+            batch.BatchCommands.Add(UpdateObjects(updates.Select(x => (x.TenantId, x.Object, x.Text))));
             checks.Add((updates.Select(x => x.Change).Distinct().Count() == 1 ? updates[0].Change : SeveralChanges, updates.Count));
         }
         for (var i = 0; i < changes.Count; i++)
@@ -360,18 +360,18 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         }
     }
 
-    private static NpgsqlBatchCommand InsertObjects(IEnumerable<(Guid TenantId, StoredObject Object)> objects) => ObjectsCommand(
+    private static NpgsqlBatchCommand InsertObjects(IEnumerable<(Guid TenantId, StoredObject Object, ObjectText Text)> objects) => ObjectsCommand(
         "insert into directory_objects (tenant_id, id, kind, version, lookup_key, ref_id, data, secrets) " +
         "select u.t, u.id, u.kind, 1, u.key, u.ref, u.data, u.secrets " +
         "from unnest(@t, @id, @kind, @v, @key, @ref, @data, @secrets) as u(t, id, kind, v, key, ref, data, secrets)", objects);
 
     /// <summary>Each object replaced where its stored version still equals the one read; the others stay as they are.</summary>
-    private static NpgsqlBatchCommand UpdateObjects(IEnumerable<(Guid TenantId, StoredObject Object)> objects) => ObjectsCommand(
+    private static NpgsqlBatchCommand UpdateObjects(IEnumerable<(Guid TenantId, StoredObject Object, ObjectText Text)> objects) => ObjectsCommand(
         "update directory_objects o set version = o.version + 1, lookup_key = u.key, ref_id = u.ref, data = u.data, secrets = u.secrets " +
         "from unnest(@t, @id, @kind, @v, @key, @ref, @data, @secrets) as u(t, id, kind, v, key, ref, data, secrets) " +
         "where o.tenant_id = u.t and o.id = u.id and o.version = u.v", objects);
 
-    private static NpgsqlBatchCommand ObjectsCommand(string sql, IEnumerable<(Guid TenantId, StoredObject Object)> objects)
+    private static NpgsqlBatchCommand ObjectsCommand(string sql, IEnumerable<(Guid TenantId, StoredObject Object, ObjectText Text)> objects)
     {
         var rows = objects.ToList();
         var command = new NpgsqlBatchCommand(sql);
@@ -382,8 +382,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         p.Add(new NpgsqlParameter<long[]>("v", [.. rows.Select(r => r.Object.Version)]));
         p.Add(new NpgsqlParameter<string?[]>("key", [.. rows.Select(r => r.Object.LookupKey)]));
         p.Add(new NpgsqlParameter<string?[]>("ref", [.. rows.Select(r => r.Object.RefId)]));
-        p.Add(new NpgsqlParameter<string[]>("data", [.. rows.Select(r => r.Object.Data.ToJsonString())]));
-        p.Add(new NpgsqlParameter<string[]>("secrets", [.. rows.Select(r => r.Object.Secrets.ToJsonString())]));
+        p.Add(new NpgsqlParameter<string[]>("data", [.. rows.Select(r => r.Text.Data)]));
+        p.Add(new NpgsqlParameter<string[]>("secrets", [.. rows.Select(r => r.Text.Secrets)]));
         return command;
     }
 

@@ -27,7 +27,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     private WalSync? _sync;
     private WalCheckpointer? _checkpointer;
     private bool _disposed;
-    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WriterStatement> _statements = new(StringComparer.Ordinal);
     // The writer is one transaction at a time (under _writeLock), as KnownRows needs.
     private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
     private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
@@ -85,24 +85,21 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     }
 
     /// <summary>
-    /// The writer's statements, prepared once and reused: preparing SQL costs more than running these small
-    /// statements, and the hot path runs several per change.
+    /// The writer's statements, prepared once and reused (see <see cref="WriterStatement"/>): preparing SQL costs more
+    /// than running these small statements, and the hot path runs several per change.
     /// </summary>
-    private SqliteCommand Prepared(SqliteConnection conn, SqliteTransaction tx, string sql, params (string Name, object Value)[] args)
+    private WriterStatement Prepared(SqliteConnection conn, string sql, params (string Name, object? Value)[] args)
     {
-        if (!_statements.TryGetValue(sql, out var cmd))
+        if (!_statements.TryGetValue(sql, out var statement))
         {
-            cmd = conn.CreateCommand();
-            cmd.CommandText = sql;
-            _statements[sql] = cmd;
+            statement = new WriterStatement(conn, sql);
+            _statements[sql] = statement;
         }
-        cmd.Transaction = tx;
-        cmd.Parameters.Clear();
         foreach (var (name, value) in args)
         {
-            cmd.Parameters.AddWithValue(name, value);
+            statement.Set(name, value);
         }
-        return cmd;
+        return statement;
     }
 
     public async Task MigrateAsync(CancellationToken ct)
@@ -257,24 +254,28 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct) => await await ApplyAsync(changes, ct);
 
     public Task<Task> ApplyAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct) =>
-        StageAsync(async (conn, tx) =>
+        StageAsync((conn, _) =>
         {
             for (var i = 0; i < changes.Count; i++)
             {
                 var change = changes[i];
                 foreach (var op in change.Ops)
                 {
-                    await ApplyAsync(conn, tx, i, change.TenantId, op, ct);
+                    Apply(conn, i, change.TenantId, op);
                 }
             }
-            var entries = changes.SelectMany(c => c.ToEntries()).ToList();
-            await AppendCoreAsync(conn, tx, entries, ct);
+            AppendCore(conn, [.. changes.SelectMany(c => c.ToEntries())]);
+            return Task.CompletedTask;
         }, ct);
 
     public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct)
     {
         IReadOnlyList<long> seqs = [];
-        await WriteAsync(async (conn, tx) => seqs = await AppendCoreAsync(conn, tx, entries, ct), ct);
+        await WriteAsync((conn, _) =>
+        {
+            seqs = AppendCore(conn, entries);
+            return Task.CompletedTask;
+        }, ct);
         return seqs;
     }
 
@@ -288,7 +289,11 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         {
             foreach (var chunk in entries.Chunk(batchSize))
             {
-                await WriteAsync(async (conn, tx) => await AppendCoreAsync(conn, tx, chunk, ct), ct);
+                await WriteAsync((conn, _) =>
+                {
+                    AppendCore(conn, chunk);
+                    return Task.CompletedTask;
+                }, ct);
                 count += chunk.Length;
             }
         }
@@ -310,47 +315,55 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         return count;
     }
 
-    private async Task ApplyAsync(SqliteConnection conn, SqliteTransaction tx, int index, Guid tenantId, DirectoryOp op, CancellationToken ct)
+    private void Apply(SqliteConnection conn, int index, Guid tenantId, DirectoryOp op)
     {
         var t = Key(tenantId);
         try
         {
             switch (op)
             {
-                case InsertObject(var o):
-                    await Prepared(conn, tx,
+                case InsertObject { Object: var o, Text: var text }:
+                    Prepared(conn,
                         "insert into directory_objects (tenant_id, id, kind, version, lookup_key, ref_id, data, secrets) " +
                         "values (@t, @id, @kind, 1, @key, @ref, @data, @secrets)",
-                        ("@t", t), ("@id", o.Id), ("@kind", o.Kind), ("@key", (object?)o.LookupKey ?? DBNull.Value),
-                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString()))
-                        .ExecuteNonQueryAsync(ct);
+                        ("@t", t), ("@id", o.Id), ("@kind", o.Kind), ("@key", o.LookupKey),
+                        ("@ref", o.RefId), ("@data", text.Data), ("@secrets", text.Secrets))
+                        .Execute();
                     break;
-                case UpdateObject(var o):
-                    ExpectOne(await Prepared(conn, tx,
+                case UpdateObject { Object: var o, Text: var text }:
+                    // SQLite rewrites the entry of every index whose column an UPDATE assigns, changed or not: the
+                    // usual update keeps its keys and assigns only the data, so the unique-key index's page stays clean.
+                    var affected = Prepared(conn,
+                        "update directory_objects set version = version + 1, data = @data, secrets = @secrets " +
+                        "where tenant_id = @t and id = @id and version = @v and lookup_key is @key and ref_id is @ref",
+                        ("@t", t), ("@id", o.Id), ("@v", o.Version), ("@key", o.LookupKey),
+                        ("@ref", o.RefId), ("@data", text.Data), ("@secrets", text.Secrets))
+                        .Execute();
+                    ExpectOne(affected == 1 ? affected : Prepared(conn,
                         "update directory_objects set version = version + 1, lookup_key = @key, ref_id = @ref, data = @data, secrets = @secrets " +
                         "where tenant_id = @t and id = @id and version = @v",
-                        ("@t", t), ("@id", o.Id), ("@v", o.Version), ("@key", (object?)o.LookupKey ?? DBNull.Value),
-                        ("@ref", (object?)o.RefId ?? DBNull.Value), ("@data", o.Data.ToJsonString()), ("@secrets", o.Secrets.ToJsonString()))
-                        .ExecuteNonQueryAsync(ct), index);
+                        ("@t", t), ("@id", o.Id), ("@v", o.Version), ("@key", o.LookupKey),
+                        ("@ref", o.RefId), ("@data", text.Data), ("@secrets", text.Secrets))
+                        .Execute(), index);
                     break;
                 case DeleteObject(var id, var version):
-                    ExpectOne(await Prepared(conn, tx, "delete from directory_objects where tenant_id = @t and id = @id and version = @v",
-                        ("@t", t), ("@id", id), ("@v", version)).ExecuteNonQueryAsync(ct), index);
-                    await Prepared(conn, tx, "delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)",
-                        ("@t", t), ("@id", id)).ExecuteNonQueryAsync(ct);
+                    ExpectOne(Prepared(conn, "delete from directory_objects where tenant_id = @t and id = @id and version = @v",
+                        ("@t", t), ("@id", id), ("@v", version)).Execute(), index);
+                    Prepared(conn, "delete from directory_links where tenant_id = @t and (source_id = @id or target_id = @id)",
+                        ("@t", t), ("@id", id)).Execute();
                     break;
                 case AddLink(var source, var relation, var target):
                     // Both ends must still exist when the link commits (a delete may have won the race).
-                    ExpectOne(await Prepared(conn, tx,
+                    ExpectOne(Prepared(conn,
                         "insert into directory_links (tenant_id, source_id, relation, target_id) select @t, @s, @r, @g " +
                         "where exists (select 1 from directory_objects where tenant_id = @t and id = @s) " +
                         "and exists (select 1 from directory_objects where tenant_id = @t and id = @g)",
-                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).ExecuteNonQueryAsync(ct), index);
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).Execute(), index);
                     break;
                 case RemoveLink(var source, var relation, var target):
-                    ExpectOne(await Prepared(conn, tx,
+                    ExpectOne(Prepared(conn,
                         "delete from directory_links where tenant_id = @t and source_id = @s and relation = @r and target_id = @g",
-                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).ExecuteNonQueryAsync(ct), index);
+                        ("@t", t), ("@s", source), ("@r", relation), ("@g", target)).Execute(), index);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown directory operation.");
@@ -370,7 +383,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         }
     }
 
-    private async Task<IReadOnlyList<long>> AppendCoreAsync(SqliteConnection conn, SqliteTransaction tx, IReadOnlyList<LogEntry> entries, CancellationToken ct)
+    private long[] AppendCore(SqliteConnection conn, IReadOnlyList<LogEntry> entries)
     {
         var seqs = new long[entries.Count];
         var next = new Dictionary<(Guid, LogName), long>();
@@ -378,120 +391,109 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         {
             // A read, then the update: RETURNING would buffer its row in a temporary B-tree, and closing one costs a
             // walk of its page cache on every batch.
-            var head = Prepared(conn, tx, "select next_seq from log_heads where tenant_id = @t and log = @l",
+            var head = Prepared(conn, "select next_seq from log_heads where tenant_id = @t and log = @l",
                 ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log));
-            var first = await head.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist.");
-            await Prepared(conn, tx, "update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l",
-                ("@n", group.Count()), ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log)).ExecuteNonQueryAsync(ct);
-            next[group.Key] = (long)first;
+            var first = head.ScalarInt64() ?? throw new InvalidOperationException($"Tenant {group.Key.TenantId} does not exist.");
+            Prepared(conn, "update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l",
+                ("@n", group.Count()), ("@t", Key(group.Key.TenantId)), ("@l", (int)group.Key.Log)).Execute();
+            next[group.Key] = first;
         }
         if (entries.Count == 0)
         {
             return seqs;
         }
 
-        var insert = Prepared(conn, tx,
+        var insert = Prepared(conn,
             "insert into directory_audits (tenant_id, seq, id, id_key, activity_at, category, activity, result, service, operation_type, correlation_id, " +
             "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) values " +
             "(@t, @seq, @id, @idkey, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
-        var p = insert.Parameters;
-        var target = Prepared(conn, tx,
+        var target = Prepared(conn,
             "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) values (@t, @seq, @ord, @id, @name, @type, @upn)");
-        var q = target.Parameters;
-        var property = Prepared(conn, tx, "insert into directory_audit_properties (tenant_id, seq, ordinal, name) values (@t, @seq, @ord, @name)");
-        var r = property.Parameters;
-        var targetKey = Prepared(conn, tx, "insert or ignore into directory_audit_target_keys (tenant_id, field, value, target_id) values (@t, @f, @v, @id)");
-        var k = targetKey.Parameters;
+        var property = Prepared(conn, "insert into directory_audit_properties (tenant_id, seq, ordinal, name) values (@t, @seq, @ord, @name)");
+        var targetKey = Prepared(conn, "insert or ignore into directory_audit_target_keys (tenant_id, field, value, target_id) values (@t, @f, @v, @id)");
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
+            var t = Key(e.TenantId);
             var seq = next[(e.TenantId, e.Log)]++;
             seqs[i] = seq;
-            p.Clear();
-            p.AddWithValue("@t", Key(e.TenantId));
-            p.AddWithValue("@seq", seq);
-            p.AddWithValue("@id", e.Id);
-            p.AddWithValue("@idkey", e.IdKey);
-            p.AddWithValue("@at", e.ActivityDateTime.UtcTicks);
-            p.AddWithValue("@category", e.Category);
-            p.AddWithValue("@activity", e.ActivityDisplayName);
-            p.AddWithValue("@result", e.Result);
-            p.AddWithValue("@service", e.LoggedByService);
-            p.AddWithValue("@op", e.OperationType);
-            p.AddWithValue("@corr", e.CorrelationId);
-            p.AddWithValue("@uid", (object?)e.InitiatorUserId ?? DBNull.Value);
-            p.AddWithValue("@uname", (object?)e.InitiatorUserDisplayName ?? DBNull.Value);
-            p.AddWithValue("@upn", (object?)e.InitiatorUserPrincipalName ?? DBNull.Value);
-            p.AddWithValue("@appid", (object?)e.InitiatorAppId ?? DBNull.Value);
-            p.AddWithValue("@appname", (object?)e.InitiatorAppDisplayName ?? DBNull.Value);
-            p.AddWithValue("@spid", (object?)e.InitiatorServicePrincipalId ?? DBNull.Value);
-            p.AddWithValue("@json", e.Json);
-            await insert.ExecuteNonQueryAsync(ct);
+            insert.Set("@t", t);
+            insert.Set("@seq", seq);
+            insert.Set("@id", e.Id);
+            insert.Set("@idkey", e.IdKey);
+            insert.Set("@at", e.ActivityDateTime.UtcTicks);
+            insert.Set("@category", e.Category);
+            insert.Set("@activity", e.ActivityDisplayName);
+            insert.Set("@result", e.Result);
+            insert.Set("@service", e.LoggedByService);
+            insert.Set("@op", e.OperationType);
+            insert.Set("@corr", e.CorrelationId);
+            insert.Set("@uid", e.InitiatorUserId);
+            insert.Set("@uname", e.InitiatorUserDisplayName);
+            insert.Set("@upn", e.InitiatorUserPrincipalName);
+            insert.Set("@appid", e.InitiatorAppId);
+            insert.Set("@appname", e.InitiatorAppDisplayName);
+            insert.Set("@spid", e.InitiatorServicePrincipalId);
+            insert.Set("@json", e.Json);
+            insert.Execute();
             for (var o = 0; o < e.Targets.Count; o++)
             {
                 var tr = e.Targets[o];
-                q.Clear();
-                q.AddWithValue("@t", Key(e.TenantId));
-                q.AddWithValue("@seq", seq);
-                q.AddWithValue("@ord", o);
-                q.AddWithValue("@id", (object?)tr.Id ?? DBNull.Value);
-                q.AddWithValue("@name", (object?)tr.DisplayName ?? DBNull.Value);
-                q.AddWithValue("@type", tr.Type);
-                q.AddWithValue("@upn", (object?)tr.UserPrincipalName ?? DBNull.Value);
-                await target.ExecuteNonQueryAsync(ct);
+                target.Set("@t", t);
+                target.Set("@seq", seq);
+                target.Set("@ord", o);
+                target.Set("@id", tr.Id);
+                target.Set("@name", tr.DisplayName);
+                target.Set("@type", tr.Type);
+                target.Set("@upn", tr.UserPrincipalName);
+                target.Execute();
                 if (tr.Id is not null)
                 {
-                    await AddTargetKeyAsync(LogField.TargetDisplayName, tr.DisplayName);
-                    await AddTargetKeyAsync(LogField.TargetUserPrincipalName, tr.UserPrincipalName);
+                    AddTargetKey(LogField.TargetDisplayName, tr.DisplayName);
+                    AddTargetKey(LogField.TargetUserPrincipalName, tr.UserPrincipalName);
                 }
-                async Task AddTargetKeyAsync(LogField field, string? value)
+                void AddTargetKey(LogField field, string? value)
                 {
                     if (value is null || _knownTargetKeys.Stage((e.TenantId, LogTerms.Code(field)!.Value, value, tr.Id!)))
                     {
                         return;
                     }
-                    k.Clear();
-                    k.AddWithValue("@t", Key(e.TenantId));
-                    k.AddWithValue("@f", (long)LogTerms.Code(field)!.Value);
-                    k.AddWithValue("@v", value);
-                    k.AddWithValue("@id", tr.Id);
-                    await targetKey.ExecuteNonQueryAsync(ct);
+                    targetKey.Set("@t", t);
+                    targetKey.Set("@f", (long)LogTerms.Code(field)!.Value);
+                    targetKey.Set("@v", value);
+                    targetKey.Set("@id", tr.Id);
+                    targetKey.Execute();
                 }
                 foreach (var name in tr.ModifiedProperties)
                 {
-                    r.Clear();
-                    r.AddWithValue("@t", Key(e.TenantId));
-                    r.AddWithValue("@seq", seq);
-                    r.AddWithValue("@ord", o);
-                    r.AddWithValue("@name", name);
-                    await property.ExecuteNonQueryAsync(ct);
+                    property.Set("@t", t);
+                    property.Set("@seq", seq);
+                    property.Set("@ord", o);
+                    property.Set("@name", name);
+                    property.Execute();
                 }
             }
         }
-        var term = Prepared(conn, tx, "insert or ignore into directory_audit_terms (tenant_id, field, value) values (@t, @f, @v)");
-        var v = term.Parameters;
-        var text = Prepared(conn, tx, "insert into directory_audit_terms_text (value, tenant_id, field) values (@v, @t, @f)");
-        var w = text.Parameters;
+        var term = Prepared(conn, "insert or ignore into directory_audit_terms (tenant_id, field, value) values (@t, @f, @v)");
+        var text = Prepared(conn, "insert into directory_audit_terms_text (value, tenant_id, field) values (@v, @t, @f)");
         foreach (var (tenantId, field, value) in LogTerms.Of(entries))
         {
             if (_knownTerms.Stage((tenantId, field, value)))
             {
                 continue;
             }
-            v.Clear();
-            v.AddWithValue("@t", Key(tenantId));
-            v.AddWithValue("@f", field);
-            v.AddWithValue("@v", value);
-            if (await term.ExecuteNonQueryAsync(ct) == 0)
+            term.Set("@t", Key(tenantId));
+            term.Set("@f", field);
+            term.Set("@v", value);
+            if (term.Execute() == 0)
             {
                 continue;
             }
             // New to its tenant and field: the trigram index learns it too.
-            w.Clear();
-            w.AddWithValue("@t", Key(tenantId));
-            w.AddWithValue("@f", field);
-            w.AddWithValue("@v", value);
-            await text.ExecuteNonQueryAsync(ct);
+            text.Set("@t", Key(tenantId));
+            text.Set("@f", field);
+            text.Set("@v", value);
+            text.Execute();
         }
         return seqs;
     }
