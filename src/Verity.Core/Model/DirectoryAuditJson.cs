@@ -9,14 +9,30 @@ namespace Verity.Core.Model;
 /// </summary>
 public static class DirectoryAuditJson
 {
+    // One buffer and writer per thread, reset for each entry: every audited change serializes its entries on the
+    // request's thread, and a fresh buffer grown to fit (and a fresh writer) per entry was garbage on the hot path.
+    [ThreadStatic]
+    private static (System.Buffers.ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? t_serializer;
+
     public static byte[] ToUtf8(DirectoryAudit a)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        var (buffer, w) = t_serializer ??= NewSerializer();
+        buffer.ResetWrittenCount();
+        w.Reset(buffer);
+        Write(w, a);
+        w.Flush();
+        var json = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > 65_536)
         {
-            Write(w, a);
+            t_serializer = null; // a rare huge entry does not pin its buffer to the thread
         }
-        return buffer.WrittenSpan.ToArray();
+        return json;
+    }
+
+    private static (System.Buffers.ArrayBufferWriter<byte>, Utf8JsonWriter) NewSerializer()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        return (buffer, new Utf8JsonWriter(buffer));
     }
 
     public static string FormatTimestamp(DateTimeOffset t) =>
