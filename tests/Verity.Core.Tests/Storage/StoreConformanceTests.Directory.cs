@@ -66,6 +66,25 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task An_update_that_changes_the_lookup_key_moves_it_and_a_stale_one_changes_nothing()
+    {
+        var tenant = await NewTenantAsync();
+        var user = User(tenant, "old@contoso.test");
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(user)], Audits = [] }], Ct);
+        var v1 = (await Directory.GetObjectAsync(tenant, user.Id, Ct))!;
+
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new UpdateObject(v1 with { LookupKey = "new@contoso.test" })], Audits = [] }], Ct);
+        var conflict = await Assert.ThrowsAsync<ChangeConflictException>(() => Directory.CommitAsync(
+            [new DirectoryChange { TenantId = tenant, Ops = [new UpdateObject(v1 with { LookupKey = "third@contoso.test" })], Audits = [] }], Ct));
+
+        Assert.Equal(ConflictKind.Stale, conflict.Kind);
+        Assert.Null(await Directory.FindObjectAsync(tenant, "user", "old@contoso.test", Ct));
+        Assert.Null(await Directory.FindObjectAsync(tenant, "user", "third@contoso.test", Ct));
+        var moved = await Directory.FindObjectAsync(tenant, "user", "new@contoso.test", Ct);
+        Assert.Equal((user.Id, 2L), (moved!.Id, moved.Version));
+    }
+
+    [Fact]
     public async Task Lookup_keys_are_unique_per_tenant_only()
     {
         var a = await NewTenantAsync();
