@@ -29,7 +29,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         // A contains() whose text no term holds (ValueExpansion) matches nothing.
         InFilter { Values.Count: 0 } => "(1 = 0)",
         InFilter { Field: LogField.Id } f => $"({string.Join(" or ", f.Values.Select(Id))})",
-        InFilter f => $"{Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))})",
+        InFilter f => $"({Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))}){UncommonGuard(f.Field, f.Values)})",
         StartsWithFilter f => StartsWith(Column(f.Field), f.Prefix),
         IsNullFilter f => $"{Column(f.Field)} is null",
         ContainsFilter f => containsAsLike
@@ -77,14 +77,14 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
     }
 
     /// <summary>
-    /// The filter as OR-ed parts: its top-level ORs, or an IN on an entry column as one equality per value. On SQLite
-    /// (<c>sideTablesAsIn</c>) an OR inside a target condition splits too, as any(t: a or b) is any(t: a) or any(t: b):
-    /// SQLite's target keys turn a name into one such arm per target id, each an ordered walk of that id's index.
+    /// The filter as OR-ed parts: its top-level ORs, or an IN on an entry column as one equality per value. An OR
+    /// inside a target condition splits too, as any(t: a or b) is any(t: a) or any(t: b): the target keys turn a name
+    /// into one such arm per target id, each an ordered walk of that id's index.
     /// </summary>
     private IEnumerable<LogFilter> Disjuncts(LogFilter filter) => filter switch
     {
         OrFilter f => Disjuncts(f.Left).Concat(Disjuncts(f.Right)),
-        AnyTargetFilter { Inner: OrFilter f } when sideTablesAsIn => Disjuncts(new AnyTargetFilter(f.Left)).Concat(Disjuncts(new AnyTargetFilter(f.Right))),
+        AnyTargetFilter { Inner: OrFilter f } => Disjuncts(new AnyTargetFilter(f.Left)).Concat(Disjuncts(new AnyTargetFilter(f.Right))),
         InFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
             when f.Values.Count > 1 => f.Values.Select(v => (LogFilter)new CompareFilter(f.Field, CompareOp.Eq, v)),
         _ => [filter],
@@ -110,6 +110,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         var value = Add(f.Value is DateTimeOffset t ? time(t) : f.Value);
         return f.Op switch
         {
+            CompareOp.Eq when UncommonGuard(f.Field, [f.Value]) is { Length: > 0 } guard => $"({column} = {value}{guard})",
             CompareOp.Eq => $"{column} = {value}",
             CompareOp.Ne => $"({column} is null or {column} <> {value})",
             CompareOp.Gt => $"{column} > {value}",
@@ -119,6 +120,22 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
             _ => throw new ArgumentOutOfRangeException(nameof(f), f.Op, "Unknown operator."),
         };
     }
+
+    /// <summary>
+    /// Result and service each have one value that nearly every entry holds, so their indexes hold only the other
+    /// entries (<c>where result &lt;&gt; 'success'</c>): a filter on the common value walks the commit order and fills a
+    /// page at once. A condition on other values carries the index's own predicate, a constant, so both databases see
+    /// at planning time that the partial index answers it.
+    /// </summary>
+    private static string UncommonGuard(LogField field, IEnumerable<object> values) => field switch
+    {
+        LogField.Result when !values.Contains(CommonResult) => $" and a.result <> '{CommonResult}'",
+        LogField.LoggedByService when !values.Contains(CommonService) => $" and a.service <> '{CommonService}'",
+        _ => "",
+    };
+
+    internal const string CommonResult = "success";
+    internal const string CommonService = "Core Directory";
 
     /// <summary>
     /// The aggregate queries both backends run: <paramref name="where"/> is " and (filter)" over <c>a</c>, the tenant

@@ -41,6 +41,31 @@ internal sealed class KnownRows<T>(int capacity = 200_000) where T : notnull
         }
     }
 
+    /// <summary>
+    /// The rows not known committed, without staging them: for a store whose transactions run concurrently, which
+    /// calls <see cref="Remember"/> with them once its own transaction has committed.
+    /// </summary>
+    public List<T> Unknown(IEnumerable<T> rows)
+    {
+        lock (_gate)
+        {
+            return [.. rows.Where(row => !_known.Contains(row))];
+        }
+    }
+
+    /// <summary>Rows a committed transaction inserted (or found present).</summary>
+    public void Remember(IReadOnlyCollection<T> rows)
+    {
+        lock (_gate)
+        {
+            if (_known.Count + rows.Count > capacity)
+            {
+                _known.Clear();
+            }
+            _known.UnionWith(rows);
+        }
+    }
+
     /// <summary>The transaction rolled back: its staged rows may not exist.</summary>
     public void Discard()
     {

@@ -19,6 +19,21 @@ public sealed class KnownRowsTests
     }
 
     [Fact]
+    public void Concurrent_transactions_insert_what_is_unknown_and_remember_it_only_once_committed()
+    {
+        var rows = new KnownRows<string>();
+        var first = rows.Unknown(["Update user", "Add group"]);
+        var second = rows.Unknown(["Update user"]); // a second transaction before the first commits inserts it too
+
+        Assert.Equal(["Update user", "Add group"], first);
+        Assert.Equal(["Update user"], second);
+        rows.Remember(first);
+
+        Assert.Empty(rows.Unknown(["Update user", "Add group"]));
+        Assert.Equal(["Delete user"], rows.Unknown(["Add group", "Delete user"]));
+    }
+
+    [Fact]
     public void A_rolled_back_transaction_leaves_its_rows_unknown()
     {
         var rows = new KnownRows<string>();

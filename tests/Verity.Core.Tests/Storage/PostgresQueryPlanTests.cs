@@ -60,6 +60,10 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
         // A rare contains() text is looked up in the term dictionary and read through the values' own indexes.
         { "contains(activityDisplayName, 'to role')", "ix_directory_audits_activity" },
         { "category eq 'RoleManagement'", "ix_directory_audits_category" },
+        // Result and service index only their uncommon values (FilterSql.UncommonGuard).
+        { "result eq 'failure'", "ix_directory_audits_result" },
+        { "result in ('failure', 'timeout')", "ix_directory_audits_result" },
+        { "loggedByService eq 'Self-service Password Management'", "ix_directory_audits_service" },
         { "result eq 'failure' and category eq 'ApplicationManagement'", "ix_directory_audits_" },
         { "operationType eq 'Unassign' and activityDisplayName eq 'Remove member from role'", "ix_directory_audits_activity" },
         { $"correlationId eq '{new Guid(1234, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8)}'", "ix_directory_audits_correlation" },
@@ -102,6 +106,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
 
     [Theory]
     [InlineData("result eq 'success'")]
+    [InlineData("loggedByService eq 'Core Directory'")]
     [InlineData("contains(initiatedBy/user/userPrincipalName, '@contoso')")]
     public async Task Common_values_walk_the_commit_order_and_stop_after_a_page(string filter)
     {

@@ -11,6 +11,10 @@ namespace Verity.Core.Storage.Postgres;
 public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource? queryDataSource = null) : ILogStore, IDirectoryStore
 {
     private readonly NpgsqlDataSource queries = queryDataSource ?? dataSource;
+    // Terms this process has seen committed: a batch inserts only the others (nearly every entry repeats the
+    // activity and initiator of earlier ones), sparing PostgreSQL a unique-index probe per term per commit.
+    private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
+    private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
 
     private const string UniqueViolation = "23505";
     private const string DeadlockDetected = "40P01";
@@ -186,7 +190,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         {
             checks.Add((NoTenant, 1));
         }
-        AddLogRows(batch, entries);
+        var committed = AddLogRows(batch, entries);
         try
         {
             if (batch.BatchCommands.Count > 0)
@@ -216,6 +220,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         }
 
         await tx.CommitAsync(ct);
+        committed();
     }
 
     private const int NoTenant = -2;
@@ -227,12 +232,13 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         await using var tx = await conn.BeginTransactionAsync(ct);
         var seqs = await ReserveAsync(conn, entries, ct);
         await using var batch = new NpgsqlBatch(conn);
-        AddLogRows(batch, entries);
+        var committed = AddLogRows(batch, entries);
         if (batch.BatchCommands.Count > 0)
         {
             await batch.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        committed();
         return seqs;
     }
 
@@ -245,7 +251,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             await using var tx = await conn.BeginTransactionAsync(ct);
             var seqs = await ReserveAsync(conn, chunk, ct);
             await CopyLogRowsAsync(conn, chunk, seqs, ct);
-            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(chunk) } })
+            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(LogTerms.Of(chunk)), InsertTargetKeys(TargetKeys.Of(chunk)) } })
             {
                 await terms.ExecuteNonQueryAsync(ct);
             }
@@ -319,15 +325,26 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         await properties.CompleteAsync(ct);
     }
 
-    /// <summary>Adds the entries' values to the term dictionary (<see cref="LogTerms"/>), in the entries' transaction.</summary>
-    private static NpgsqlBatchCommand InsertTerms(IEnumerable<LogEntry> entries)
+    /// <summary>Adds values to the term dictionary (<see cref="LogTerms"/>), in their entries' transaction.</summary>
+    private static NpgsqlBatchCommand InsertTerms(IReadOnlyList<(Guid TenantId, short Field, string Value)> terms)
     {
-        var terms = LogTerms.Of(entries);
         var insert = new NpgsqlBatchCommand(
             "insert into directory_audit_terms (tenant_id, field, value) select * from unnest(@t, @field, @value) on conflict do nothing");
         insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. terms.Select(x => x.TenantId)]));
         insert.Parameters.Add(new NpgsqlParameter<short[]>("field", [.. terms.Select(x => x.Field)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("value", [.. terms.Select(x => x.Value)]));
+        return insert;
+    }
+
+    /// <summary>Records which target ids carried which names and UPNs (<see cref="TargetKeys"/>), in their entries' transaction.</summary>
+    private static NpgsqlBatchCommand InsertTargetKeys(IReadOnlyList<(Guid TenantId, short Field, string Value, string TargetId)> keys)
+    {
+        var insert = new NpgsqlBatchCommand(
+            "insert into directory_audit_target_keys (tenant_id, field, value, target_id) select * from unnest(@t, @field, @value, @id) on conflict do nothing");
+        insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. keys.Select(x => x.TenantId)]));
+        insert.Parameters.Add(new NpgsqlParameter<short[]>("field", [.. keys.Select(x => x.Field)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("value", [.. keys.Select(x => x.Value)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("id", [.. keys.Select(x => x.TargetId)]));
         return insert;
     }
 
@@ -421,13 +438,14 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     /// <summary>
     /// Inserts the log rows, numbering them from their tenant's head, which the same transaction has already advanced
-    /// by the batch's count: each row carries its offset below the new head (-count … -1).
+    /// by the batch's count: each row carries its offset below the new head (-count … -1). Adds the terms and target keys
+    /// this process has not seen committed; returns what to call once the transaction commits, to remember them.
     /// </summary>
-    private static void AddLogRows(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries)
+    private Action AddLogRows(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries)
     {
         if (entries.Count == 0)
         {
-            return;
+            return () => { };
         }
         var counts = entries.GroupBy(e => (e.TenantId, e.Log)).ToDictionary(g => g.Key, g => g.Count());
         var seen = new Dictionary<(Guid, LogName), int>();
@@ -468,12 +486,26 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         p.Add(new NpgsqlParameter<byte[][]>("json", [.. entries.Select(e => e.Json)]));
         p.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(InsertTerms(entries));
+        var terms = _knownTerms.Unknown(LogTerms.Of(entries));
+        if (terms.Count > 0)
+        {
+            batch.BatchCommands.Add(InsertTerms(terms));
+        }
+        var targetKeys = _knownTargetKeys.Unknown(TargetKeys.Of(entries));
+        if (targetKeys.Count > 0)
+        {
+            batch.BatchCommands.Add(InsertTargetKeys(targetKeys));
+        }
+        void committed()
+        {
+            _knownTerms.Remember(terms);
+            _knownTargetKeys.Remember(targetKeys);
+        }
 
         var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Rel: offsets[i], Ordinal: (short)o, Target: t))).ToList();
         if (targets.Count == 0)
         {
-            return;
+            return committed;
         }
         var insertTargets = new NpgsqlBatchCommand(
             "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) " +
@@ -494,7 +526,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         var properties = targets.SelectMany(x => x.Target.ModifiedProperties.Select(name => (x.TenantId, x.Rel, x.Ordinal, Name: name))).ToList();
         if (properties.Count == 0)
         {
-            return;
+            return committed;
         }
         var insertProperties = new NpgsqlBatchCommand(
             "insert into directory_audit_properties (tenant_id, seq, ordinal, name) " +
@@ -507,6 +539,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         r.Add(new NpgsqlParameter<string[]>("name", [.. properties.Select(x => x.Name)]));
         r.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
         batch.BatchCommands.Add(insertProperties);
+        return committed;
     }
 
     public async Task<LogPage> QueryAsync(LogQuery query, CancellationToken ct)
@@ -518,18 +551,45 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         return new LogPage(hasMore ? entries.GetRange(0, query.Top) : entries, hasMore);
     }
 
-    /// <summary>The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>).</summary>
-    private async Task<LogQuery> ExpandValuesAsync(LogQuery query, CancellationToken ct) => query.Filter is null ? query : query with
+    /// <summary>
+    /// The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>),
+    /// then its target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
+    /// </summary>
+    private async Task<LogQuery> ExpandValuesAsync(LogQuery query, CancellationToken ct)
     {
-        Filter = await ValueExpansion.ExpandAsync(query.Filter,
+        if (query.Filter is null)
+        {
+            return query;
+        }
+        var filter = await ValueExpansion.ExpandAsync(query.Filter,
             (field, low, high) => ReadStringsAsync(Command(queries, ValueExpansion.PrefixValuesSql(field), ("t", query.TenantId), ("low", low), ("high", high)), ct),
             (field, text) =>
             {
                 var sql = new FilterSql(t => t.UtcDateTime, containsAsLike: true);
                 var select = sql.ContainingTerms(text);
                 return ReadStringsAsync(Command(queries, select, [("t", query.TenantId), ("field", LogTerms.Code(field)!.Value), .. sql.Parameters.Select(p => (p.Name[1..], p.Value))]), ct);
-            }),
-    };
+            });
+        return query with
+        {
+            Filter = await TargetKeys.ExpandAsync(filter,
+                async (field, values) =>
+                {
+                    await using var cmd = Command(queries,
+                        $"select value, target_id from directory_audit_target_keys where tenant_id = @t and field = @f and value = any(@v) limit {FilterSql.MaxArms}",
+                        ("t", query.TenantId), ("f", field), ("v", values.ToArray()));
+                    await using var reader = await cmd.ExecuteReaderAsync(ct);
+                    var pairs = new List<(string, string)>();
+                    while (await reader.ReadAsync(ct))
+                    {
+                        pairs.Add((reader.GetString(0), reader.GetString(1)));
+                    }
+                    return pairs;
+                },
+                (field, low, high) => ReadStringsAsync(Command(queries,
+                    "select distinct value from directory_audit_target_keys where tenant_id = @t and field = @f and value >= @low and value < @high " +
+                    $"limit {ValueExpansion.MaxValues + 1}", ("t", query.TenantId), ("f", field), ("low", low), ("high", high)), ct)),
+        };
+    }
 
     private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand cmd, CancellationToken ct)
     {

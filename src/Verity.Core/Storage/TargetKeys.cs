@@ -1,7 +1,7 @@
-namespace Verity.Core.Storage.Sqlite;
+namespace Verity.Core.Storage;
 
 /// <summary>
-/// SQLite answers a target's display name or UPN through the target's id. An index keyed by name appends each entry
+/// Both stores answer a target's display name or UPN through the target's id. An index keyed by name appends each entry
 /// at that name's own place, so a commit of n updates to n objects rewrote n scattered leaf pages of each such index
 /// into the WAL; the names of a target change rarely, so <c>directory_audit_target_keys</c> records, per tenant, which
 /// target ids ever carried a value (written only when a pair is new), and a name condition becomes one arm per id:
@@ -10,6 +10,35 @@ namespace Verity.Core.Storage.Sqlite;
 /// </summary>
 internal static class TargetKeys
 {
+    /// <summary>The distinct (tenant, field, value, target id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
+    public static List<(Guid TenantId, short Field, string Value, string TargetId)> Of(IEnumerable<LogEntry> entries)
+    {
+        var keys = new SortedSet<(Guid TenantId, short Field, string Value, string TargetId)>(Comparer<(Guid TenantId, short Field, string Value, string TargetId)>.Create((x, y) =>
+            x.TenantId.CompareTo(y.TenantId) is not 0 and var t ? t
+            : x.Field != y.Field ? x.Field.CompareTo(y.Field)
+            : string.CompareOrdinal(x.Value, y.Value) is not 0 and var v ? v
+            : string.CompareOrdinal(x.TargetId, y.TargetId)));
+        foreach (var e in entries)
+        {
+            foreach (var target in e.Targets)
+            {
+                if (target.Id is null)
+                {
+                    continue;
+                }
+                if (target.DisplayName is not null)
+                {
+                    keys.Add((e.TenantId, LogTerms.Code(LogField.TargetDisplayName)!.Value, target.DisplayName, target.Id));
+                }
+                if (target.UserPrincipalName is not null)
+                {
+                    keys.Add((e.TenantId, LogTerms.Code(LogField.TargetUserPrincipalName)!.Value, target.UserPrincipalName, target.Id));
+                }
+            }
+        }
+        return [.. keys];
+    }
+
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/>.</param>
     /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, target id) pairs of a field (its LogTerms code) for some values.</param>
     /// <param name="prefixValuesAsync">Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct keyed values of a field in [low, high).</param>
