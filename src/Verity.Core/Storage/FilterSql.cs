@@ -3,8 +3,8 @@ using System.Text;
 namespace Verity.Core.Storage;
 
 /// <summary>
-/// Renders a <see cref="LogFilter"/> as a SQL condition over <c>directory_audits a</c> (its targets <c>t</c> and their
-/// modified property names <c>p</c>), every value a parameter. The two backends share the SQL and differ only where
+/// Renders a <see cref="LogFilter"/> as a SQL condition over <c>directory_audits a</c> (its targets <c>t</c> and the
+/// names <c>s</c> of their modified-property sets), every value a parameter. The two backends share the SQL and differ only where
 /// told: how a time is stored and whether a substring test is a LIKE (which PostgreSQL's trigram indexes answer) or a
 /// plain instr() walk. Text compares byte-wise on both, so a prefix is an index range (see <see cref="PrefixEnd"/>).
 /// </summary>
@@ -40,9 +40,10 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         // first (tenant as the query's @t parameter) and the entries fetched by sequence number.
         AnyTargetFilter f when sideTablesAsIn => $"a.seq in (select t.seq from directory_audit_targets t where t.tenant_id = @t and {Render(f.Inner)})",
         AnyTargetFilter f => $"exists (select 1 from directory_audit_targets t where t.tenant_id = a.tenant_id and t.seq = a.seq and {Render(f.Inner)})",
-        AnyPropertyFilter f when sideTablesAsIn => $"(t.seq, t.ordinal) in (select p.seq, p.ordinal from directory_audit_properties p where p.tenant_id = @t and {Render(f.Inner)})",
-        AnyPropertyFilter f => "exists (select 1 from directory_audit_properties p where p.tenant_id = t.tenant_id and p.seq = t.seq " +
-            $"and p.ordinal = t.ordinal and {Render(f.Inner)})",
+        AnyPropertyFilter f => $"t.property_set in ({PropertySetKeys(f)})",
+        PropertySetFilter { Keys.Count: 0 } => "(1 = 0)",
+        PropertySetFilter { Keys.Count: 1 } f => $"t.property_set = {Add(f.Keys[0])}",
+        PropertySetFilter f => $"t.property_set in ({string.Join(", ", f.Keys.Select(k => Add(k)))})",
         _ => throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter."),
     };
 
@@ -53,6 +54,10 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
     public string ContainingTerms(string text) =>
         "select d.value from directory_audit_terms d where d.tenant_id = @t and d.field = @field and " +
         (containsAsLike ? $"d.value like {Add(LikePattern(text))}" : $"instr(d.value, {Add(text)}) > 0") + $" limit {ValueExpansion.MaxValues + 1}";
+
+    /// <summary>The keys of the tenant's (@t) property sets holding a name that satisfies the condition (see <see cref="PropertySets"/>).</summary>
+    public string PropertySetKeys(AnyPropertyFilter f) =>
+        $"select distinct s.set_key from directory_audit_property_sets s where s.tenant_id = @t and {Render(f.Inner)}";
 
     internal const int MaxArms = 16;
 
@@ -96,8 +101,6 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         var after = descending ? "<" : ">";
         return filter switch
         {
-            AnyTargetFilter { Inner: AnyPropertyFilter property } =>
-                $"select p.seq from directory_audit_properties p where p.tenant_id = @t and p.seq {after} @after and {Render(property.Inner)} group by p.seq order by p.seq {order} limit @top",
             AnyTargetFilter target =>
                 $"select t.seq from directory_audit_targets t where t.tenant_id = @t and t.seq {after} @after and {Render(target.Inner)} group by t.seq order by t.seq {order} limit @top",
             _ => null,
@@ -212,7 +215,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         LogField.TargetDisplayName => "t.display_name",
         LogField.TargetType => "t.type",
         LogField.TargetUserPrincipalName => "t.upn",
-        LogField.ModifiedPropertyName => "p.name",
+        LogField.ModifiedPropertyName => "s.name",
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Unknown field."),
     };
 }

@@ -77,8 +77,21 @@ public sealed record LogEntry
 
 public sealed record LogTarget(string? Id, string? DisplayName, string Type, string? UserPrincipalName)
 {
+    private readonly IReadOnlyList<string> _modifiedProperties = [];
+
     /// <summary>The distinct names of the target's modified properties, indexed for modifiedProperties/any(p: …).</summary>
-    public IReadOnlyList<string> ModifiedProperties { get; init; } = [];
+    public IReadOnlyList<string> ModifiedProperties
+    {
+        get => _modifiedProperties;
+        init
+        {
+            _modifiedProperties = value;
+            PropertySet = PropertySets.KeyOf(value);
+        }
+    }
+
+    /// <summary>The key of <see cref="ModifiedProperties"/> as a set (<see cref="PropertySets"/>); null when there are none.</summary>
+    public long? PropertySet { get; private init; }
 }
 
 /// <summary>An entry as read back: its commit-order sequence number and the exact bytes that were stored.</summary>

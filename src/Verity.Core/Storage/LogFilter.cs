@@ -57,3 +57,9 @@ public sealed record AnyTargetFilter(LogFilter Inner) : LogFilter;
 
 /// <summary><c>t/modifiedProperties/any(p: …)</c> inside a target filter: some modified property of that target satisfies <see cref="Inner"/>.</summary>
 public sealed record AnyPropertyFilter(LogFilter Inner) : LogFilter;
+
+/// <summary>
+/// The target's modified properties are one of these sets (<see cref="PropertySets"/>). Not part of the OData surface:
+/// the stores' rewrite of <see cref="AnyPropertyFilter"/> produces it.
+/// </summary>
+public sealed record PropertySetFilter(IReadOnlyList<long> Keys) : LogFilter;

@@ -83,7 +83,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
         { "targetResources/any(t: t/type eq 'Role')", "ix_directory_audit_targets_type" },
         { "targetResources/any(t: startswith(t/userPrincipalName, 'user01234'))", "ix_directory_audit_targets_upn" },
         { "targetResources/any(t: contains(t/userPrincipalName, 'r01234'))", "ix_directory_audit_targets_upn" },
-        { "targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))", "ix_directory_audit_properties_name" },
+        { "targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))", "ix_directory_audit_targets_properties" },
         { "activityDisplayName eq 'Add member to role' or initiatedBy/user/id eq '00000000-0000-4000-c000-000000000042'", "ix_directory_audits_user_id" },
     };
 

@@ -15,6 +15,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     // activity and initiator of earlier ones), sparing PostgreSQL a unique-index probe per term per commit.
     private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
     private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
+    private readonly KnownRows<(Guid TenantId, long Key, string Name)> _knownPropertySets = new();
 
     private const string UniqueViolation = "23505";
     private const string DeadlockDetected = "40P01";
@@ -251,7 +252,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             await using var tx = await conn.BeginTransactionAsync(ct);
             var seqs = await ReserveAsync(conn, chunk, ct);
             await CopyLogRowsAsync(conn, chunk, seqs, ct);
-            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(LogTerms.Of(chunk)), InsertTargetKeys(TargetKeys.Of(chunk)) } })
+            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(LogTerms.Of(chunk)), InsertTargetKeys(TargetKeys.Of(chunk)), InsertPropertySets(PropertySets.Of(chunk)) } })
             {
                 await terms.ExecuteNonQueryAsync(ct);
             }
@@ -259,7 +260,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             count += chunk.Length;
         }
         // Fresh statistics at once, not at autovacuum's leisure: the planner picks each filter's index from them.
-        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_properties, directory_audit_terms", ct);
+        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_property_sets, directory_audit_terms, directory_audit_target_keys", ct);
         return count;
     }
 
@@ -288,7 +289,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             await audits.CompleteAsync(ct);
         }
         await using (var targets = await conn.BeginBinaryImportAsync(
-            "copy directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) from stdin (format binary)", ct))
+            "copy directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn, property_set) from stdin (format binary)", ct))
         {
             for (var i = 0; i < entries.Length; i++)
             {
@@ -303,26 +304,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
                     await WriteTextAsync(targets, t.DisplayName, ct);
                     await WriteTextAsync(targets, t.Type, ct);
                     await WriteTextAsync(targets, t.UserPrincipalName, ct);
+                    await (t.PropertySet is { } key ? targets.WriteAsync(key, NpgsqlDbType.Bigint, ct) : targets.WriteNullAsync(ct));
                 }
             }
             await targets.CompleteAsync(ct);
         }
-        await using var properties = await conn.BeginBinaryImportAsync("copy directory_audit_properties (tenant_id, seq, ordinal, name) from stdin (format binary)", ct);
-        for (var i = 0; i < entries.Length; i++)
-        {
-            for (var o = 0; o < entries[i].Targets.Count; o++)
-            {
-                foreach (var name in entries[i].Targets[o].ModifiedProperties)
-                {
-                    await properties.StartRowAsync(ct);
-                    await properties.WriteAsync(entries[i].TenantId, NpgsqlDbType.Uuid, ct);
-                    await properties.WriteAsync(seqs[i], NpgsqlDbType.Bigint, ct);
-                    await properties.WriteAsync((short)o, NpgsqlDbType.Smallint, ct);
-                    await properties.WriteAsync(name, NpgsqlDbType.Text, ct);
-                }
-            }
-        }
-        await properties.CompleteAsync(ct);
     }
 
     /// <summary>Adds values to the term dictionary (<see cref="LogTerms"/>), in their entries' transaction.</summary>
@@ -345,6 +331,17 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         insert.Parameters.Add(new NpgsqlParameter<short[]>("field", [.. keys.Select(x => x.Field)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("value", [.. keys.Select(x => x.Value)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("id", [.. keys.Select(x => x.TargetId)]));
+        return insert;
+    }
+
+    /// <summary>Lists the names of property sets (<see cref="PropertySets"/>), in their entries' transaction.</summary>
+    private static NpgsqlBatchCommand InsertPropertySets(IReadOnlyList<(Guid TenantId, long Key, string Name)> rows)
+    {
+        var insert = new NpgsqlBatchCommand(
+            "insert into directory_audit_property_sets (tenant_id, set_key, name) select * from unnest(@t, @key, @name) on conflict do nothing");
+        insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. rows.Select(x => x.TenantId)]));
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("key", [.. rows.Select(x => x.Key)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("name", [.. rows.Select(x => x.Name)]));
         return insert;
     }
 
@@ -496,10 +493,16 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         {
             batch.BatchCommands.Add(InsertTargetKeys(targetKeys));
         }
+        var propertySets = _knownPropertySets.Unknown(PropertySets.Of(entries));
+        if (propertySets.Count > 0)
+        {
+            batch.BatchCommands.Add(InsertPropertySets(propertySets));
+        }
         void committed()
         {
             _knownTerms.Remember(terms);
             _knownTargetKeys.Remember(targetKeys);
+            _knownPropertySets.Remember(propertySets);
         }
 
         var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Rel: offsets[i], Ordinal: (short)o, Target: t))).ToList();
@@ -508,9 +511,9 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             return committed;
         }
         var insertTargets = new NpgsqlBatchCommand(
-            "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) " +
-            "select u.t, h.next_seq + u.rel, u.ord, u.id, u.name, u.type, u.upn " +
-            "from unnest(@t, @rel, @ord, @id, @name, @type, @upn) as u(t, rel, ord, id, name, type, upn) " +
+            "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn, property_set) " +
+            "select u.t, h.next_seq + u.rel, u.ord, u.id, u.name, u.type, u.upn, u.props " +
+            "from unnest(@t, @rel, @ord, @id, @name, @type, @upn, @props) as u(t, rel, ord, id, name, type, upn, props) " +
             "join log_heads h on h.tenant_id = u.t and h.log = @log");
         var q = insertTargets.Parameters;
         q.Add(new NpgsqlParameter<Guid[]>("t", [.. targets.Select(x => x.TenantId)]));
@@ -520,25 +523,9 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         q.Add(new NpgsqlParameter<string?[]>("name", [.. targets.Select(x => x.Target.DisplayName)]));
         q.Add(new NpgsqlParameter<string[]>("type", [.. targets.Select(x => x.Target.Type)]));
         q.Add(new NpgsqlParameter<string?[]>("upn", [.. targets.Select(x => x.Target.UserPrincipalName)]));
+        q.Add(new NpgsqlParameter<long?[]>("props", [.. targets.Select(x => x.Target.PropertySet)]));
         q.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
         batch.BatchCommands.Add(insertTargets);
-
-        var properties = targets.SelectMany(x => x.Target.ModifiedProperties.Select(name => (x.TenantId, x.Rel, x.Ordinal, Name: name))).ToList();
-        if (properties.Count == 0)
-        {
-            return committed;
-        }
-        var insertProperties = new NpgsqlBatchCommand(
-            "insert into directory_audit_properties (tenant_id, seq, ordinal, name) " +
-            "select u.t, h.next_seq + u.rel, u.ord, u.name from unnest(@t, @rel, @ord, @name) as u(t, rel, ord, name) " +
-            "join log_heads h on h.tenant_id = u.t and h.log = @log");
-        var r = insertProperties.Parameters;
-        r.Add(new NpgsqlParameter<Guid[]>("t", [.. properties.Select(x => x.TenantId)]));
-        r.Add(new NpgsqlParameter<long[]>("rel", [.. properties.Select(x => x.Rel)]));
-        r.Add(new NpgsqlParameter<short[]>("ord", [.. properties.Select(x => x.Ordinal)]));
-        r.Add(new NpgsqlParameter<string[]>("name", [.. properties.Select(x => x.Name)]));
-        r.Add(new NpgsqlParameter<short>("log", (short)LogName.DirectoryAudits));
-        batch.BatchCommands.Add(insertProperties);
         return committed;
     }
 
@@ -553,7 +540,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     /// <summary>
     /// The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>),
-    /// then its target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
+    /// then its modified-property conditions by the keys of the sets that match (<see cref="PropertySets"/>) and its
+    /// target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
     /// </summary>
     private async Task<LogQuery> ExpandValuesAsync(LogQuery query, CancellationToken ct)
     {
@@ -569,6 +557,12 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
                 var select = sql.ContainingTerms(text);
                 return ReadStringsAsync(Command(queries, select, [("t", query.TenantId), ("field", LogTerms.Code(field)!.Value), .. sql.Parameters.Select(p => (p.Name[1..], p.Value))]), ct);
             });
+        filter = await PropertySets.ExpandAsync(filter, property =>
+        {
+            var sql = new FilterSql(t => t.UtcDateTime, containsAsLike: true);
+            return ReadFirstColumnAsync<long>(Command(queries, $"{sql.PropertySetKeys(property)} limit {FilterSql.MaxArms + 1}",
+                [("t", query.TenantId), .. sql.Parameters.Select(p => (p.Name[1..], p.Value))]), ct);
+        });
         return query with
         {
             Filter = await TargetKeys.ExpandAsync(filter,
@@ -591,15 +585,17 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         };
     }
 
-    private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    private static Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand cmd, CancellationToken ct) => ReadFirstColumnAsync<string>(cmd, ct);
+
+    private static async Task<IReadOnlyList<T>> ReadFirstColumnAsync<T>(NpgsqlCommand cmd, CancellationToken ct)
     {
         await using (cmd)
         {
             await using var r = await cmd.ExecuteReaderAsync(ct);
-            var values = new List<string>();
+            var values = new List<T>();
             while (await r.ReadAsync(ct))
             {
-                values.Add(r.GetString(0));
+                values.Add(r.GetFieldValue<T>(0));
             }
             return values;
         }

@@ -31,6 +31,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     // The writer is one transaction at a time (under _writeLock), as KnownRows needs.
     private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
     private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
+    private readonly KnownRows<(Guid TenantId, long Key, string Name)> _knownPropertySets = new();
 
     public SqliteStore(string connectionString)
     {
@@ -108,6 +109,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         try
         {
             var conn = await WriterAsync(ct);
+            // Schema 8 converts stored rows with the key new rows get (see PropertySets).
+            conn.CreateFunction("verity_property_set", (string? joined) => joined is null ? (long?)null : PropertySets.KeyOfJoined(joined), isDeterministic: true);
             await ExecAsync(conn, null, "create table if not exists schema_migrations (version integer primary key, applied_at text not null)", ct);
             foreach (var (version, sql) in SchemaScripts.For("Sqlite"))
             {
@@ -408,8 +411,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             "initiator_user_id, initiator_user_name, initiator_upn, initiator_app_id, initiator_app_name, initiator_sp_id, json) values " +
             "(@t, @seq, @id, @idkey, @at, @category, @activity, @result, @service, @op, @corr, @uid, @uname, @upn, @appid, @appname, @spid, @json)");
         var target = Prepared(conn,
-            "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn) values (@t, @seq, @ord, @id, @name, @type, @upn)");
-        var property = Prepared(conn, "insert into directory_audit_properties (tenant_id, seq, ordinal, name) values (@t, @seq, @ord, @name)");
+            "insert into directory_audit_targets (tenant_id, seq, ordinal, target_id, display_name, type, upn, property_set) values (@t, @seq, @ord, @id, @name, @type, @upn, @set)");
         var targetKey = Prepared(conn, "insert or ignore into directory_audit_target_keys (tenant_id, field, value, target_id) values (@t, @f, @v, @id)");
         for (var i = 0; i < entries.Count; i++)
         {
@@ -446,6 +448,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 target.Set("@name", tr.DisplayName);
                 target.Set("@type", tr.Type);
                 target.Set("@upn", tr.UserPrincipalName);
+                target.Set("@set", tr.PropertySet);
                 target.Execute();
                 if (tr.Id is not null)
                 {
@@ -464,15 +467,19 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                     targetKey.Set("@id", tr.Id);
                     targetKey.Execute();
                 }
-                foreach (var name in tr.ModifiedProperties)
-                {
-                    property.Set("@t", t);
-                    property.Set("@seq", seq);
-                    property.Set("@ord", o);
-                    property.Set("@name", name);
-                    property.Execute();
-                }
             }
+        }
+        var setName = Prepared(conn, "insert or ignore into directory_audit_property_sets (tenant_id, set_key, name) values (@t, @k, @n)");
+        foreach (var (tenantId, key, name) in PropertySets.Of(entries))
+        {
+            if (_knownPropertySets.Stage((tenantId, key, name)))
+            {
+                continue;
+            }
+            setName.Set("@t", Key(tenantId));
+            setName.Set("@k", key);
+            setName.Set("@n", name);
+            setName.Execute();
         }
         var term = Prepared(conn, "insert or ignore into directory_audit_terms (tenant_id, field, value) values (@t, @f, @v)");
         var text = Prepared(conn, "insert into directory_audit_terms_text (value, tenant_id, field) values (@v, @t, @f)");
@@ -510,7 +517,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 
     /// <summary>
     /// The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>),
-    /// then its target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
+    /// then its modified-property conditions by the keys of the sets that match (<see cref="PropertySets"/>) and its
+    /// target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
     /// </summary>
     private static async Task<LogQuery> ExpandValuesAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
     {
@@ -540,9 +548,14 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                     return ReadStringsAsync(Command(conn, null, select, [("@t", tenant), ("@field", code), .. sql.Parameters]), ct);
                 }),
         };
+        var filter = await PropertySets.ExpandAsync(query.Filter!, async property =>
+        {
+            var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false);
+            return await ReadFirstColumnAsync<long>(Command(conn, null, $"{sql.PropertySetKeys(property)} limit {FilterSql.MaxArms + 1}", [("@t", tenant), .. sql.Parameters]), ct);
+        });
         return query with
         {
-            Filter = await TargetKeys.ExpandAsync(query.Filter!,
+            Filter = await TargetKeys.ExpandAsync(filter,
                 async (field, values) =>
                 {
                     var names = string.Join(", ", values.Select((_, i) => $"@v{i}"));
@@ -613,15 +626,17 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         _ => [filter],
     };
 
-    private static async Task<IReadOnlyList<string>> ReadStringsAsync(SqliteCommand cmd, CancellationToken ct)
+    private static Task<IReadOnlyList<string>> ReadStringsAsync(SqliteCommand cmd, CancellationToken ct) => ReadFirstColumnAsync<string>(cmd, ct);
+
+    private static async Task<IReadOnlyList<T>> ReadFirstColumnAsync<T>(SqliteCommand cmd, CancellationToken ct)
     {
         using (cmd)
         {
             using var r = await cmd.ExecuteReaderAsync(ct);
-            var list = new List<string>();
+            var list = new List<T>();
             while (await r.ReadAsync(ct))
             {
-                list.Add(r.GetString(0));
+                list.Add(r.GetFieldValue<T>(0));
             }
             return list;
         }
@@ -765,10 +780,12 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             {
                 _knownTerms.Discard();
                 _knownTargetKeys.Discard();
+                _knownPropertySets.Discard();
                 throw;
             }
             _knownTerms.Commit();
             _knownTargetKeys.Commit();
+            _knownPropertySets.Commit();
             _sync ??= _walPath is null ? null : new WalSync(_walPath);
         }
         finally
