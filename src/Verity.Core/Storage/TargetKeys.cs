@@ -11,13 +11,9 @@ namespace Verity.Core.Storage;
 internal static class TargetKeys
 {
     /// <summary>The distinct (tenant, field, value, target id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
-    public static List<(Guid TenantId, short Field, string Value, string TargetId)> Of(IEnumerable<LogEntry> entries)
+    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(IEnumerable<LogEntry> entries)
     {
-        var keys = new SortedSet<(Guid TenantId, short Field, string Value, string TargetId)>(Comparer<(Guid TenantId, short Field, string Value, string TargetId)>.Create((x, y) =>
-            x.TenantId.CompareTo(y.TenantId) is not 0 and var t ? t
-            : x.Field != y.Field ? x.Field.CompareTo(y.Field)
-            : string.CompareOrdinal(x.Value, y.Value) is not 0 and var v ? v
-            : string.CompareOrdinal(x.TargetId, y.TargetId)));
+        var keys = new HashSet<(Guid TenantId, short Field, string Value, string Id)>();
         foreach (var e in entries)
         {
             foreach (var target in e.Targets)
@@ -36,7 +32,7 @@ internal static class TargetKeys
                 }
             }
         }
-        return [.. keys];
+        return [.. keys.OrderBy(k => k.TenantId).ThenBy(k => k.Field).ThenBy(k => k.Value, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal)];
     }
 
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/>.</param>

@@ -25,8 +25,9 @@ internal static class ValueExpansion
     {
         switch (filter)
         {
+            // Target, modified-property and keyed initiator prefixes are the stores' own rewrites (TargetKeys, PropertySets, InitiatorKeys).
             case StartsWithFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
-                when FilterSql.PrefixEnd(f.Prefix) is { } end:
+                when InitiatorKeys.Code(f.Field) is null && FilterSql.PrefixEnd(f.Prefix) is { } end:
                 var prefixed = await prefixValuesAsync(f.Field, f.Prefix, end);
                 return prefixed.Count is > 0 and <= MaxValues ? new InFilter(f.Field, prefixed) : f;
             case ContainsFilter f when LogTerms.Code(f.Field) is not null:

@@ -14,8 +14,9 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     // Terms this process has seen committed: a batch inserts only the others (nearly every entry repeats the
     // activity and initiator of earlier ones), sparing PostgreSQL a unique-index probe per term per commit.
     private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
-    private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
+    private readonly KnownRows<(Guid TenantId, short Field, string Value, string Id)> _knownTargetKeys = new();
     private readonly KnownRows<(Guid TenantId, long Key, string Name)> _knownPropertySets = new();
+    private readonly KnownRows<(Guid TenantId, short Field, string Value, string Id)> _knownInitiatorKeys = new();
 
     private const string UniqueViolation = "23505";
     private const string DeadlockDetected = "40P01";
@@ -252,7 +253,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             await using var tx = await conn.BeginTransactionAsync(ct);
             var seqs = await ReserveAsync(conn, chunk, ct);
             await CopyLogRowsAsync(conn, chunk, seqs, ct);
-            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(LogTerms.Of(chunk)), InsertTargetKeys(TargetKeys.Of(chunk)), InsertPropertySets(PropertySets.Of(chunk)) } })
+            await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(LogTerms.Of(chunk)), InsertKeys(TargetKeysTable, TargetKeys.Of(chunk)), InsertPropertySets(PropertySets.Of(chunk)),
+                InsertKeys(InitiatorKeysTable, InitiatorKeys.Of(chunk)) } })
             {
                 await terms.ExecuteNonQueryAsync(ct);
             }
@@ -260,7 +262,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             count += chunk.Length;
         }
         // Fresh statistics at once, not at autovacuum's leisure: the planner picks each filter's index from them.
-        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_property_sets, directory_audit_terms, directory_audit_target_keys", ct);
+        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_property_sets, directory_audit_terms, directory_audit_target_keys, directory_audit_initiator_keys", ct);
         return count;
     }
 
@@ -322,15 +324,17 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         return insert;
     }
 
-    /// <summary>Records which target ids carried which names and UPNs (<see cref="TargetKeys"/>), in their entries' transaction.</summary>
-    private static NpgsqlBatchCommand InsertTargetKeys(IReadOnlyList<(Guid TenantId, short Field, string Value, string TargetId)> keys)
+    private const string TargetKeysTable = "directory_audit_target_keys (tenant_id, field, value, target_id)";
+    private const string InitiatorKeysTable = "directory_audit_initiator_keys (tenant_id, field, value, initiator_id)";
+
+    /// <summary>Records which target or initiator ids carried which values (<see cref="TargetKeys"/>, <see cref="InitiatorKeys"/>), in their entries' transaction.</summary>
+    private static NpgsqlBatchCommand InsertKeys(string table, IReadOnlyList<(Guid TenantId, short Field, string Value, string Id)> keys)
     {
-        var insert = new NpgsqlBatchCommand(
-            "insert into directory_audit_target_keys (tenant_id, field, value, target_id) select * from unnest(@t, @field, @value, @id) on conflict do nothing");
+        var insert = new NpgsqlBatchCommand($"insert into {table} select * from unnest(@t, @field, @value, @id) on conflict do nothing");
         insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. keys.Select(x => x.TenantId)]));
         insert.Parameters.Add(new NpgsqlParameter<short[]>("field", [.. keys.Select(x => x.Field)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("value", [.. keys.Select(x => x.Value)]));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("id", [.. keys.Select(x => x.TargetId)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("id", [.. keys.Select(x => x.Id)]));
         return insert;
     }
 
@@ -491,18 +495,24 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         var targetKeys = _knownTargetKeys.Unknown(TargetKeys.Of(entries));
         if (targetKeys.Count > 0)
         {
-            batch.BatchCommands.Add(InsertTargetKeys(targetKeys));
+            batch.BatchCommands.Add(InsertKeys(TargetKeysTable, targetKeys));
         }
         var propertySets = _knownPropertySets.Unknown(PropertySets.Of(entries));
         if (propertySets.Count > 0)
         {
             batch.BatchCommands.Add(InsertPropertySets(propertySets));
         }
+        var initiatorKeys = _knownInitiatorKeys.Unknown(InitiatorKeys.Of(entries));
+        if (initiatorKeys.Count > 0)
+        {
+            batch.BatchCommands.Add(InsertKeys(InitiatorKeysTable, initiatorKeys));
+        }
         void committed()
         {
             _knownTerms.Remember(terms);
             _knownTargetKeys.Remember(targetKeys);
             _knownPropertySets.Remember(propertySets);
+            _knownInitiatorKeys.Remember(initiatorKeys);
         }
 
         var targets = entries.SelectMany((e, i) => e.Targets.Select((t, o) => (e.TenantId, Rel: offsets[i], Ordinal: (short)o, Target: t))).ToList();
@@ -540,8 +550,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     /// <summary>
     /// The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>),
-    /// then its modified-property conditions by the keys of the sets that match (<see cref="PropertySets"/>) and its
-    /// target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
+    /// then its modified-property conditions by the keys of the sets that match (<see cref="PropertySets"/>), and its
+    /// initiator and target names by the ids that carried them (<see cref="InitiatorKeys"/>, <see cref="TargetKeys"/>).
     /// </summary>
     private async Task<LogQuery> ExpandValuesAsync(LogQuery query, CancellationToken ct)
     {
@@ -563,27 +573,35 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             return ReadFirstColumnAsync<long>(Command(queries, $"{sql.PropertySetKeys(property)} limit {FilterSql.MaxArms + 1}",
                 [("t", query.TenantId), .. sql.Parameters.Select(p => (p.Name[1..], p.Value))]), ct);
         });
+        filter = await InitiatorKeys.ExpandAsync(filter,
+            (field, values) => KeyPairsAsync("directory_audit_initiator_keys", "initiator_id", query.TenantId, field, values, ct),
+            (field, low, high) => KeyValuesAsync("directory_audit_initiator_keys", query.TenantId, field, low, high, ct));
         return query with
         {
             Filter = await TargetKeys.ExpandAsync(filter,
-                async (field, values) =>
-                {
-                    await using var cmd = Command(queries,
-                        $"select value, target_id from directory_audit_target_keys where tenant_id = @t and field = @f and value = any(@v) limit {FilterSql.MaxArms}",
-                        ("t", query.TenantId), ("f", field), ("v", values.ToArray()));
-                    await using var reader = await cmd.ExecuteReaderAsync(ct);
-                    var pairs = new List<(string, string)>();
-                    while (await reader.ReadAsync(ct))
-                    {
-                        pairs.Add((reader.GetString(0), reader.GetString(1)));
-                    }
-                    return pairs;
-                },
-                (field, low, high) => ReadStringsAsync(Command(queries,
-                    "select distinct value from directory_audit_target_keys where tenant_id = @t and field = @f and value >= @low and value < @high " +
-                    $"limit {ValueExpansion.MaxValues + 1}", ("t", query.TenantId), ("f", field), ("low", low), ("high", high)), ct)),
+                (field, values) => KeyPairsAsync("directory_audit_target_keys", "target_id", query.TenantId, field, values, ct),
+                (field, low, high) => KeyValuesAsync("directory_audit_target_keys", query.TenantId, field, low, high, ct)),
         };
     }
+
+    /// <summary>Up to <see cref="FilterSql.MaxArms"/> (value, id) pairs of a key table for some values of a field.</summary>
+    private async Task<IReadOnlyList<(string Value, string Id)>> KeyPairsAsync(string table, string idColumn, Guid tenantId, short field, IReadOnlyList<string> values, CancellationToken ct)
+    {
+        await using var cmd = Command(queries, $"select value, {idColumn} from {table} where tenant_id = @t and field = @f and value = any(@v) limit {FilterSql.MaxArms}",
+            ("t", tenantId), ("f", field), ("v", values.ToArray()));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var pairs = new List<(string, string)>();
+        while (await reader.ReadAsync(ct))
+        {
+            pairs.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return pairs;
+    }
+
+    /// <summary>Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct values of a field in [low, high) in a key table.</summary>
+    private Task<IReadOnlyList<string>> KeyValuesAsync(string table, Guid tenantId, short field, string low, string high, CancellationToken ct) =>
+        ReadStringsAsync(Command(queries, $"select distinct value from {table} where tenant_id = @t and field = @f and value >= @low and value < @high " +
+            $"order by value limit {ValueExpansion.MaxValues + 1}", ("t", tenantId), ("f", field), ("low", low), ("high", high)), ct);
 
     private static Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand cmd, CancellationToken ct) => ReadFirstColumnAsync<string>(cmd, ct);
 

@@ -32,6 +32,7 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     private readonly KnownRows<(Guid TenantId, short Field, string Value)> _knownTerms = new();
     private readonly KnownRows<(Guid TenantId, short Field, string Value, string TargetId)> _knownTargetKeys = new();
     private readonly KnownRows<(Guid TenantId, long Key, string Name)> _knownPropertySets = new();
+    private readonly KnownRows<(Guid TenantId, short Field, string Value, string Id)> _knownInitiatorKeys = new();
 
     public SqliteStore(string connectionString)
     {
@@ -469,6 +470,19 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 }
             }
         }
+        var initiatorKey = Prepared(conn, "insert or ignore into directory_audit_initiator_keys (tenant_id, field, value, initiator_id) values (@t, @f, @v, @id)");
+        foreach (var (tenantId, field, value, id) in InitiatorKeys.Of(entries))
+        {
+            if (_knownInitiatorKeys.Stage((tenantId, field, value, id)))
+            {
+                continue;
+            }
+            initiatorKey.Set("@t", Key(tenantId));
+            initiatorKey.Set("@f", field);
+            initiatorKey.Set("@v", value);
+            initiatorKey.Set("@id", id);
+            initiatorKey.Execute();
+        }
         var setName = Prepared(conn, "insert or ignore into directory_audit_property_sets (tenant_id, set_key, name) values (@t, @k, @n)");
         foreach (var (tenantId, key, name) in PropertySets.Of(entries))
         {
@@ -517,8 +531,8 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
 
     /// <summary>
     /// The query with its prefixes and contains() texts replaced by the values they stand for (<see cref="ValueExpansion"/>),
-    /// then its modified-property conditions by the keys of the sets that match (<see cref="PropertySets"/>) and its
-    /// target names and UPNs by the ids that carried them (<see cref="TargetKeys"/>).
+    /// then its modified-property conditions by the keys of the sets that match (<see cref="PropertySets"/>), and its
+    /// initiator and target names by the ids that carried them (<see cref="InitiatorKeys"/>, <see cref="TargetKeys"/>).
     /// </summary>
     private static async Task<LogQuery> ExpandValuesAsync(SqliteConnection conn, LogQuery query, CancellationToken ct)
     {
@@ -553,28 +567,37 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             var sql = new FilterSql(t => t.UtcTicks, containsAsLike: false);
             return await ReadFirstColumnAsync<long>(Command(conn, null, $"{sql.PropertySetKeys(property)} limit {FilterSql.MaxArms + 1}", [("@t", tenant), .. sql.Parameters]), ct);
         });
+        filter = await InitiatorKeys.ExpandAsync(filter,
+            (field, values) => KeyPairsAsync(conn, "directory_audit_initiator_keys", "initiator_id", tenant, field, values, ct),
+            (field, low, high) => KeyValuesAsync(conn, "directory_audit_initiator_keys", tenant, field, low, high, ct));
         return query with
         {
             Filter = await TargetKeys.ExpandAsync(filter,
-                async (field, values) =>
-                {
-                    var names = string.Join(", ", values.Select((_, i) => $"@v{i}"));
-                    using var cmd = Command(conn, null,
-                        $"select value, target_id from directory_audit_target_keys where tenant_id = @t and field = @f and value in ({names}) limit {FilterSql.MaxArms}",
-                        [("@t", tenant), ("@f", (long)field), .. values.Select((v, i) => ($"@v{i}", (object)v))]);
-                    var pairs = new List<(string, string)>();
-                    await using var reader = await cmd.ExecuteReaderAsync(ct);
-                    while (await reader.ReadAsync(ct))
-                    {
-                        pairs.Add((reader.GetString(0), reader.GetString(1)));
-                    }
-                    return pairs;
-                },
-                (field, low, high) => ReadStringsAsync(Command(conn, null,
-                    "select distinct value from directory_audit_target_keys where tenant_id = @t and field = @f and value >= @low and value < @high " +
-                    $"limit {ValueExpansion.MaxValues + 1}", ("@t", tenant), ("@f", (long)field), ("@low", low), ("@high", high)), ct)),
+                (field, values) => KeyPairsAsync(conn, "directory_audit_target_keys", "target_id", tenant, field, values, ct),
+                (field, low, high) => KeyValuesAsync(conn, "directory_audit_target_keys", tenant, field, low, high, ct)),
         };
     }
+
+    /// <summary>Up to <see cref="FilterSql.MaxArms"/> (value, id) pairs of a key table for some values of a field.</summary>
+    private static async Task<IReadOnlyList<(string Value, string Id)>> KeyPairsAsync(SqliteConnection conn, string table, string idColumn, string tenant, short field,
+        IReadOnlyList<string> values, CancellationToken ct)
+    {
+        var names = string.Join(", ", values.Select((_, i) => $"@v{i}"));
+        using var cmd = Command(conn, null, $"select value, {idColumn} from {table} where tenant_id = @t and field = @f and value in ({names}) limit {FilterSql.MaxArms}",
+            [("@t", tenant), ("@f", (long)field), .. values.Select((v, i) => ($"@v{i}", (object)v))]);
+        var pairs = new List<(string, string)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            pairs.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return pairs;
+    }
+
+    /// <summary>Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct values of a field in [low, high) in a key table.</summary>
+    private static Task<IReadOnlyList<string>> KeyValuesAsync(SqliteConnection conn, string table, string tenant, short field, string low, string high, CancellationToken ct) =>
+        ReadStringsAsync(Command(conn, null, $"select distinct value from {table} where tenant_id = @t and field = @f and value >= @low and value < @high " +
+            $"order by value limit {ValueExpansion.MaxValues + 1}", ("@t", tenant), ("@f", (long)field), ("@low", low), ("@high", high)), ct);
 
     /// <summary>The WAL size, in frames, at which the checkpointer restarts it (tests lower it).</summary>
     internal int WalRestartFrames { get; init; } = WalCheckpointer.DefaultRestartFrames;
@@ -781,11 +804,13 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 _knownTerms.Discard();
                 _knownTargetKeys.Discard();
                 _knownPropertySets.Discard();
+                _knownInitiatorKeys.Discard();
                 throw;
             }
             _knownTerms.Commit();
             _knownTargetKeys.Commit();
             _knownPropertySets.Commit();
+            _knownInitiatorKeys.Commit();
             _sync ??= _walPath is null ? null : new WalSync(_walPath);
         }
         finally
