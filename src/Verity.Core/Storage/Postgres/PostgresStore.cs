@@ -27,7 +27,13 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await ExecAsync(conn, "select pg_advisory_xact_lock(@k)", ct, ("k", MigrationLockKey));
+        // No statement timeout here: another server may hold the lock while it migrates, and a schema change over a
+        // large log (an index, a conversion of every row) runs for minutes.
+        await using (var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(@k)", conn) { CommandTimeout = 0 })
+        {
+            lockCommand.Parameters.AddWithValue("k", MigrationLockKey);
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
         await ExecAsync(conn, "create table if not exists schema_migrations (version int primary key, applied_at timestamptz not null default now())", ct);
         foreach (var (version, sql) in SchemaScripts.For("Postgres"))
         {
@@ -37,7 +43,10 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             {
                 continue;
             }
-            await ExecAsync(conn, sql, ct);
+            await using (var script = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 })
+            {
+                await script.ExecuteNonQueryAsync(ct);
+            }
             await ExecAsync(conn, "insert into schema_migrations (version) values (@v)", ct, ("v", version));
         }
         await tx.CommitAsync(ct);
