@@ -79,7 +79,8 @@ internal sealed class VerityProcess : IAsyncDisposable
         throw new TimeoutException($"Verity.Server did not answer within {StartTimeout.TotalMinutes:N0} minutes.");
     }
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(15);
+    // Schema 7 (PostgreSQL) rewrites every target row of a kept 10-million-entry log: more than 15 minutes there.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(60);
 
     private static int FreePort()
     {
