@@ -78,7 +78,9 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         }
         var order = descending ? "desc" : "asc";
         var after = descending ? "<" : ">";
-        return string.Join(" union ", arms.Select((arm, i) => $"select seq from ({SideTablePage(arm, descending) ?? $"select a.seq from directory_audits a where a.tenant_id = @t and a.seq {after} @after and {Render(arm)} order by a.seq {order} limit @top"}) u{i}"));
+        // The union holds up to a page per arm; only the page's own rows are then read from the log.
+        var union = string.Join(" union ", arms.Select((arm, i) => $"select seq from ({SideTablePage(arm, descending) ?? $"select a.seq from directory_audits a where a.tenant_id = @t and a.seq {after} @after and {Render(arm)} order by a.seq {order} limit @top"}) u{i}"));
+        return $"select p.seq from ({union}) p order by p.seq {order} limit @top";
     }
 
     /// <summary>
