@@ -26,25 +26,17 @@ internal static class InitiatorKeys
         : LogField.InitiatorAppId;
 
     /// <summary>The distinct (tenant, field, value, id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
-    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(IEnumerable<LogEntry> entries)
-    {
-        var keys = new HashSet<(Guid TenantId, short Field, string Value, string Id)>();
-        foreach (var e in entries)
+    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(IEnumerable<LogEntry> entries) => TargetKeys.Sorted(
+        from e in entries
+        from key in new[]
         {
-            void Add(LogField field, string? value, string? id)
-            {
-                if (value is not null && id is not null)
-                {
-                    keys.Add((e.TenantId, Code(field)!.Value, value, id));
-                }
-            }
-            Add(LogField.InitiatorUserDisplayName, e.InitiatorUserDisplayName, e.InitiatorUserId);
-            Add(LogField.InitiatorUserPrincipalName, e.InitiatorUserPrincipalName, e.InitiatorUserId);
-            Add(LogField.InitiatorAppDisplayName, e.InitiatorAppDisplayName, e.InitiatorAppId);
-            Add(LogField.InitiatorServicePrincipalId, e.InitiatorServicePrincipalId, e.InitiatorAppId);
+            (Field: LogField.InitiatorUserDisplayName, Value: e.InitiatorUserDisplayName, Id: e.InitiatorUserId),
+            (Field: LogField.InitiatorUserPrincipalName, Value: e.InitiatorUserPrincipalName, Id: e.InitiatorUserId),
+            (Field: LogField.InitiatorAppDisplayName, Value: e.InitiatorAppDisplayName, Id: e.InitiatorAppId),
+            (Field: LogField.InitiatorServicePrincipalId, Value: e.InitiatorServicePrincipalId, Id: e.InitiatorAppId),
         }
-        return [.. keys.OrderBy(k => k.TenantId).ThenBy(k => k.Field).ThenBy(k => k.Value, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal)];
-    }
+        where key.Value is not null && key.Id is not null
+        select (e.TenantId, Code(key.Field)!.Value, key.Value!, key.Id!));
 
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/> (which leaves these fields' prefixes to this).</param>
     /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, id) pairs of a field (its <see cref="Code"/>) for some values.</param>

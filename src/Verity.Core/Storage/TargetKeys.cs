@@ -11,29 +11,17 @@ namespace Verity.Core.Storage;
 internal static class TargetKeys
 {
     /// <summary>The distinct (tenant, field, value, target id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
-    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(IEnumerable<LogEntry> entries)
-    {
-        var keys = new HashSet<(Guid TenantId, short Field, string Value, string Id)>();
-        foreach (var e in entries)
-        {
-            foreach (var target in e.Targets)
-            {
-                if (target.Id is null)
-                {
-                    continue;
-                }
-                if (target.DisplayName is not null)
-                {
-                    keys.Add((e.TenantId, LogTerms.Code(LogField.TargetDisplayName)!.Value, target.DisplayName, target.Id));
-                }
-                if (target.UserPrincipalName is not null)
-                {
-                    keys.Add((e.TenantId, LogTerms.Code(LogField.TargetUserPrincipalName)!.Value, target.UserPrincipalName, target.Id));
-                }
-            }
-        }
-        return [.. keys.OrderBy(k => k.TenantId).ThenBy(k => k.Field).ThenBy(k => k.Value, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal)];
-    }
+    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(IEnumerable<LogEntry> entries) => Sorted(
+        from e in entries
+        from target in e.Targets
+        where target.Id is not null
+        from key in new[] { (Field: LogField.TargetDisplayName, Value: target.DisplayName), (Field: LogField.TargetUserPrincipalName, Value: target.UserPrincipalName) }
+        where key.Value is not null
+        select (e.TenantId, LogTerms.Code(key.Field)!.Value, key.Value!, target.Id!));
+
+    /// <summary>Key rows (of this table or the initiators'), distinct and in one order for every writer.</summary>
+    internal static List<(Guid TenantId, short Field, string Value, string Id)> Sorted(IEnumerable<(Guid TenantId, short Field, string Value, string Id)> keys) =>
+        [.. keys.Distinct().OrderBy(k => k.TenantId).ThenBy(k => k.Field).ThenBy(k => k.Value, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal)];
 
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/>.</param>
     /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, target id) pairs of a field (its LogTerms code) for some values.</param>
