@@ -21,8 +21,8 @@ if (options.Mode == "index-cost")
 }
 var report = options.Mode == "read"
     ? new List<string>()
-    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors | Verity CPU µs/op | database CPU µs/op | disk KB/op |",
-       "|---|---|---|---|---|---|---|---|---|---|---|"];
+    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors | Verity CPU µs/op | database CPU µs/op | generator CPU µs/op | disk KB/op | idle % |",
+       "|---|---|---|---|---|---|---|---|---|---|---|---|---|"];
 var downloads = new List<string>
 {
     "| engine | format | rows | time | size | peak server RSS |",

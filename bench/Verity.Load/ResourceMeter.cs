@@ -4,7 +4,9 @@ namespace Verity.Load;
 
 /// <summary>
 /// CPU and disk spent during a measured window, per operation: Verity's process, the PostgreSQL server's processes
-/// (all processes named postgres on the box; SQLite runs inside Verity) and the bytes both sent to storage. On this
+/// (all processes named postgres on the box; SQLite runs inside Verity), this generator's own process, and the bytes
+/// Verity and PostgreSQL sent to storage; and the share of the box's CPU time left idle, which tells a run bound by
+/// CPU (near 0 %) from one bound by waiting (commit order, fsync). On this
 /// noisy two-core box a rate moves ±20 % between identical runs, while the cost per operation moves far less, so an
 /// A/B of two builds reads these columns first. Linux only (/proc), as the benchmark box is.
 /// </summary>
@@ -13,6 +15,8 @@ internal sealed class ResourceMeter
     private readonly int _verityPid;
     private readonly bool _postgres;
     private readonly (long VerityTicks, long DatabaseTicks, long Bytes) _start;
+    private readonly long _generatorTicks = Read(Environment.ProcessId).Ticks;
+    private readonly (long Idle, long Total) _box = BoxTicks();
 
     private ResourceMeter(int verityPid, bool postgres)
     {
@@ -25,7 +29,7 @@ internal sealed class ResourceMeter
     /// <param name="engine">sqlite or postgres: only the latter has database processes of its own to count.</param>
     public static ResourceMeter Start(int verityPid, string engine) => new(verityPid, engine == "postgres");
 
-    /// <summary>"Verity CPU µs | database CPU µs | disk KB" per operation since the start, as table cells.</summary>
+    /// <summary>"Verity CPU µs | database CPU µs | generator CPU µs | disk KB" per operation, and "idle %", since the start, as table cells.</summary>
     public string PerOperation(long operations)
     {
         var end = Snapshot();
@@ -33,8 +37,11 @@ internal sealed class ResourceMeter
         // Clock ticks are 1/100 s (USER_HZ) on Linux.
         string Micros(long ticks) => (ticks * 10_000.0 / ops).ToString("N0", CultureInfo.InvariantCulture);
         var database = end.DatabaseTicks - _start.DatabaseTicks;
-        return $"{Micros(end.VerityTicks - _start.VerityTicks)} | {(_postgres ? Micros(database) : "–")} | " +
-            ((end.Bytes - _start.Bytes) / 1024.0 / ops).ToString("N1", CultureInfo.InvariantCulture);
+        var generator = Read(Environment.ProcessId).Ticks - _generatorTicks;
+        var box = BoxTicks();
+        var idle = 100.0 * (box.Idle - _box.Idle) / Math.Max(1, box.Total - _box.Total);
+        return $"{Micros(end.VerityTicks - _start.VerityTicks)} | {(_postgres ? Micros(database) : "–")} | {Micros(generator)} | " +
+            ((end.Bytes - _start.Bytes) / 1024.0 / ops).ToString("N1", CultureInfo.InvariantCulture) + " | " + idle.ToString("N0", CultureInfo.InvariantCulture);
     }
 
     private (long VerityTicks, long DatabaseTicks, long Bytes) Snapshot()
@@ -51,6 +58,15 @@ internal sealed class ResourceMeter
             }
         }
         return (verityTicks, databaseTicks, verityBytes + databaseBytes);
+    }
+
+    /// <summary>Idle (idle + iowait) and total jiffies of all CPUs, from the first line of /proc/stat.</summary>
+    private static (long Idle, long Total) BoxTicks()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal (guest time is already inside user).
+        return (fields[3] + fields[4], fields.Take(8).Sum());
     }
 
     private static string? Comm(int pid)

@@ -96,6 +96,6 @@ internal static class Report
     {
         latencies.Sort();
         string P(double q) => latencies.Count == 0 ? "-" : latencies[(int)Math.Min(latencies.Count - 1, q * latencies.Count)].ToString("0.00", CultureInfo.InvariantCulture);
-        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} | {perOperation ?? "– | – | –"} |");
+        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} | {perOperation ?? "– | – | – | – | –"} |");
     }
 }

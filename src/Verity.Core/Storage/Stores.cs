@@ -23,27 +23,8 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
                 {
                     throw new ArgumentException("A connection string is required for the postgres provider.", nameof(connectionString));
                 }
-                // The write path sends the same few statements over and over: let Npgsql prepare them, so PostgreSQL
-                // parses and plans each once per connection instead of once per batch.
-                var connection = new NpgsqlConnectionStringBuilder(connectionString);
-                if (connection.MaxAutoPrepare == 0)
-                {
-                    connection.MaxAutoPrepare = 64;
-                }
-                // Verity sets no session state (no SET, LISTEN, temp tables, advisory session locks), so a pooled
-                // connection needs no reset: without this, every checkout costs PostgreSQL a DISCARD ALL (or, with
-                // prepared statements, the six statements it stands for), parsed and run before the real work.
-                connection.NoResetOnClose = true;
-                // Verity's statements read a page or write a batch: PostgreSQL's JIT compiler never pays for itself on
-                // them, and an ordered union of index walks whose row estimate crossed jit_above_cost spent 100 ms of
-                // its 115 ms compiling (the 10M first-page benchmark, initiator UPN startswith). An operator's own
-                // jit setting in Options wins.
-                if (connection.Options?.Contains("jit", StringComparison.Ordinal) != true)
-                {
-                    connection.Options = $"{connection.Options} -c jit=off".Trim();
-                }
-                var queries = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { MaxAutoPrepare = 0 };
-                var postgres = new PostgresStore(NpgsqlDataSource.Create(connection.ConnectionString), NpgsqlDataSource.Create(queries.ConnectionString));
+                var (writes, queries) = PostgresConnectionStrings(connectionString);
+                var postgres = new PostgresStore(NpgsqlDataSource.Create(writes), NpgsqlDataSource.Create(queries));
                 // Two writers: one batch's round trips and fsync overlap the next batch's work.
                 return new Stores(postgres, postgres, 2);
             case "sqlite":
@@ -52,5 +33,34 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
             default:
                 throw new ArgumentException($"Unknown storage provider '{provider}': use sqlite or postgres.", nameof(provider));
         }
+    }
+
+    /// <summary>
+    /// The operator's PostgreSQL connection string as Verity's writers and its queries use it: the session settings
+    /// Verity relies on are added unless the operator set them.
+    /// </summary>
+    internal static (string Writes, string Queries) PostgresConnectionStrings(string connectionString)
+    {
+        // The write path sends the same few statements over and over: let Npgsql prepare them, so PostgreSQL
+        // parses and plans each once per connection instead of once per batch.
+        var connection = new NpgsqlConnectionStringBuilder(connectionString);
+        if (connection.MaxAutoPrepare == 0)
+        {
+            connection.MaxAutoPrepare = 64;
+        }
+        // Verity sets no session state (no SET, LISTEN, temp tables, advisory session locks), so a pooled
+        // connection needs no reset: without this, every checkout costs PostgreSQL a DISCARD ALL (or, with
+        // prepared statements, the six statements it stands for), parsed and run before the real work.
+        connection.NoResetOnClose = true;
+        // Verity's statements read a page or write a batch: PostgreSQL's JIT compiler never pays for itself on
+        // them, and an ordered union of index walks whose row estimate crossed jit_above_cost spent 100 ms of
+        // its 115 ms compiling (the 10M first-page benchmark, initiator UPN startswith). An operator's own
+        // jit setting in Options wins.
+        if (connection.Options?.Contains("jit", StringComparison.Ordinal) != true)
+        {
+            connection.Options = $"{connection.Options} -c jit=off".Trim();
+        }
+        var queries = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { MaxAutoPrepare = 0 };
+        return (connection.ConnectionString, queries.ConnectionString);
     }
 }
