@@ -225,6 +225,21 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_change_audited_in_a_tenant_that_does_not_exist_commits_nothing()
+    {
+        var tenant = await NewTenantAsync();
+        var user = User(tenant, "orphan@contoso.test");
+        var unknown = Guid.NewGuid();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Directory.CommitAsync(
+            [new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(user)], Audits = [] },
+             new DirectoryChange { TenantId = unknown, Ops = [], Audits = [Audit()] }], Ct));
+
+        Assert.Null(await Directory.GetObjectAsync(tenant, user.Id, Ct));
+        Assert.Empty(await AllEntriesAsync(unknown));
+    }
+
+    [Fact]
     public async Task A_link_to_an_object_deleted_meanwhile_is_refused()
     {
         var tenant = await NewTenantAsync();

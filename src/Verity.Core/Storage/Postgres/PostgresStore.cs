@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
@@ -5,8 +6,8 @@ using NpgsqlTypes;
 namespace Verity.Core.Storage.Postgres;
 
 /// <summary>
-/// The production backend. A commit is three round trips whatever the batch size: reserve sequence numbers, send
-/// every row operation and the log rows (as arrays) in one batch, commit.
+/// The production backend. A group commit is one round trip whatever the batch size: every row operation, the
+/// sequence numbers and the log rows (as arrays) in one batch, which PostgreSQL runs as one implicit transaction.
 /// </summary>
 public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource? queryDataSource = null) : ILogStore, IDirectoryStore
 {
@@ -160,28 +161,25 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     {
         var entries = changes.SelectMany(c => c.ToEntries()).ToList();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
 
-        // Row operations first, sequence numbers last: the log_heads row lock (which orders commits per tenant) is
-        // then held only for the log insert and the commit, so two writers overlap everything else. New and updated
-        // objects go as one statement each over arrays, whatever the batch size (a statement per object cost
-        // PostgreSQL an executor start and end each, and Npgsql a Bind of seven parameters); they come before the
-        // other operations, which may link to an object created in the same batch.
+        // One round trip, no explicit transaction: PostgreSQL runs the batch as one implicit transaction and commits
+        // it at the end, so the log_heads row lock (which orders commits per tenant) is never held across a round trip
+        // to this process. Every row check runs inside the batch (verity_expect_rows) and rolls all of it back.
+        // New and updated objects go as one statement each over arrays, whatever the batch size; they come before
+        // the other operations, which may link to an object created in the same batch.
         await using var batch = new NpgsqlBatch(conn);
-        var checks = new List<(int Change, int Expected)>();
-        var inserts = changes.SelectMany((c, i) => c.Ops.OfType<InsertObject>().Select(op => (Change: i, c.TenantId, op.Object, op.Text))).ToList();
+        var inserts = changes.SelectMany(c => c.Ops.OfType<InsertObject>().Select(op => (c.TenantId, op.Object, op.Text))).ToList();
         if (inserts.Count > 0)
         {
-            batch.BatchCommands.Add(InsertObjects(inserts.Select(x => (x.TenantId, x.Object, x.Text))));
-            checks.Add((-1, -1));
+            batch.BatchCommands.Add(InsertObjects(inserts));
         }
         var updates = changes.SelectMany((c, i) => c.Ops.OfType<UpdateObject>().Select(op => (Change: i, c.TenantId, op.Object, op.Text))).ToList();
         if (updates.Count > 0)
         {
             // Every update must find its object at the version read; if one does not, the one that did not is unknown
             // here unless it is alone (the writer then retries the batch change by change).
-            batch.BatchCommands.Add(UpdateObjects(updates.Select(x => (x.TenantId, x.Object, x.Text))));
-            checks.Add((updates.Select(x => x.Change).Distinct().Count() == 1 ? updates[0].Change : SeveralChanges, updates.Count));
+            var change = updates.Select(x => x.Change).Distinct().Count() == 1 ? updates[0].Change : -1;
+            batch.BatchCommands.Add(Expect(UpdateObjects(updates.Select(x => (x.TenantId, x.Object, x.Text))), updates.Count, change, StaleRows));
         }
         for (var i = 0; i < changes.Count; i++)
         {
@@ -189,18 +187,12 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             {
                 foreach (var (command, expectOne) in Render(changes[i].TenantId, op))
                 {
-                    batch.BatchCommands.Add(command);
-                    checks.Add((i, expectOne ? 1 : -1));
+                    batch.BatchCommands.Add(expectOne ? Expect(command, 1, i, StaleRows) : command);
                 }
             }
         }
-        // Sequence numbers are reserved and the log rows written in the same round trip, after the row operations:
-        // the log_heads row lock (which orders commits per tenant) is taken last and held only until the commit.
-        var heads = AddHeadUpdates(batch, entries);
-        for (var h = 0; h < heads; h++)
-        {
-            checks.Add((NoTenant, 1));
-        }
+        // Sequence numbers last: the log_heads row lock is taken after the row operations and held until the commit.
+        AddHeadUpdates(batch, entries);
         var committed = AddLogRows(batch, entries);
         try
         {
@@ -219,23 +211,35 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         {
             throw new ChangeConflictException(changes.Count == 1 ? 0 : -1, ConflictKind.Stale, "The object was changed by another request at the same time.");
         }
-        for (var c = 0; c < checks.Count; c++)
+        catch (PostgresException e) when (e.SqlState == StaleRows)
         {
-            var (change, expected) = checks[c];
-            if (expected >= 0 && batch.BatchCommands[c].RecordsAffected != expected)
-            {
-                throw change == NoTenant
-                    ? new InvalidOperationException("A tenant of this batch does not exist.")
-                    : new ChangeConflictException(change == SeveralChanges ? -1 : change, ConflictKind.Stale, "The object was changed or removed by another request.");
-            }
+            var change = int.Parse(e.MessageText, CultureInfo.InvariantCulture);
+            throw new ChangeConflictException(changes.Count == 1 ? 0 : change, ConflictKind.Stale, "The object was changed or removed by another request.");
         }
-
-        await tx.CommitAsync(ct);
+        catch (PostgresException e) when (e.SqlState == MissingHead)
+        {
+            throw new InvalidOperationException("A tenant of this batch does not exist.");
+        }
         committed();
     }
 
-    private const int NoTenant = -2;
-    private const int SeveralChanges = -3;
+    /// <summary>SQLSTATEs <c>verity_expect_rows</c> raises (schema 10): a row check of a batch failed.</summary>
+    private const string StaleRows = "VR001";
+    private const string MissingHead = "VR002";
+
+    /// <summary>
+    /// <paramref name="command"/> (an insert, update or delete) made to raise <paramref name="code"/> unless it touches
+    /// exactly <paramref name="expected"/> rows, naming <paramref name="change"/>.
+    /// </summary>
+    private static NpgsqlBatchCommand Expect(NpgsqlBatchCommand command, int expected, int change, string code)
+    {
+        command.CommandText = $"with affected as ({command.CommandText} returning 1) " +
+            "select verity_expect_rows(count(*), @expected_rows, @change_index, @error_code) from affected";
+        command.Parameters.Add(new NpgsqlParameter<long>("expected_rows", expected));
+        command.Parameters.Add(new NpgsqlParameter<int>("change_index", change));
+        command.Parameters.Add(new NpgsqlParameter<string>("error_code", code));
+        return command;
+    }
 
     public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct)
     {
@@ -434,16 +438,14 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         return seqs;
     }
 
-    /// <summary>Adds one <c>update log_heads</c> per tenant and log of the entries, in a fixed order; returns how many.</summary>
-    private static int AddHeadUpdates(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries)
+    /// <summary>Adds one <c>update log_heads</c> per tenant and log of the entries, in a fixed order, each raising if the tenant has no head.</summary>
+    private static void AddHeadUpdates(NpgsqlBatch batch, IReadOnlyList<LogEntry> entries)
     {
-        var groups = entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key).ToList();
-        foreach (var group in groups)
+        foreach (var group in entries.GroupBy(e => (e.TenantId, e.Log)).OrderBy(g => g.Key))
         {
-            batch.BatchCommands.Add(BatchCommand("update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l",
-                ("n", (long)group.Count()), ("t", group.Key.TenantId), ("l", (short)group.Key.Log)));
+            batch.BatchCommands.Add(Expect(BatchCommand("update log_heads set next_seq = next_seq + @n where tenant_id = @t and log = @l",
+                ("n", (long)group.Count()), ("t", group.Key.TenantId), ("l", (short)group.Key.Log)), 1, -1, MissingHead));
         }
-        return groups.Count;
     }
 
     /// <summary>
