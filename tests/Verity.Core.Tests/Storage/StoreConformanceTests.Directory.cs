@@ -240,6 +240,26 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_link_to_a_deleted_object_among_other_changes_of_a_batch_fails_alone()
+    {
+        var tenant = await NewTenantAsync();
+        var group = User(tenant, "batch-group@contoso.test") with { Kind = "group", LookupKey = null };
+        var gone = User(tenant, "batch-gone@contoso.test");
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(group), new InsertObject(gone)], Audits = [] }], Ct);
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new DeleteObject(gone.Id, 1)], Audits = [] }], Ct);
+        await using var writer = new ChangeWriter(Directory);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => writer.SubmitAsync(i == 10
+            ? new DirectoryChange { TenantId = tenant, Ops = [new AddLink(group.Id, "member", gone.Id)], Audits = [Audit("Add member to group")] }
+            : new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(User(tenant, $"batch-user{i}@contoso.test"))], Audits = [Audit()] })));
+
+        Assert.Equal(19, outcomes.Count(o => o.Committed));
+        Assert.Equal(ConflictKind.Stale, outcomes[10].Conflict);
+        Assert.Empty(await Directory.ListLinkTargetsAsync(tenant, group.Id, "member", Ct));
+        Assert.Equal(Enumerable.Range(1, 19).Select(i => (long)i), (await AllEntriesAsync(tenant)).Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task A_link_to_an_object_deleted_meanwhile_is_refused()
     {
         var tenant = await NewTenantAsync();
