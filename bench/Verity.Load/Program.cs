@@ -7,6 +7,10 @@ using Verity.Load;
 //   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
 //                 the same queries straight on the store.
 //   --mode index-cost: the store's append rate with every index and with each group of filter indexes dropped.
+// Before any socket is used: this process's socket completions run on its epoll threads, not via the thread pool.
+// The generator shares the server's two cores, and the hop cost it a third of its CPU per request. The server gets
+// the setting only if the caller set it (VerityProcess passes the caller's value on).
+InlineCompletions.EnableForThisProcess();
 var options = LoadOptions.Parse(args);
 if (options.Mode == "index-cost")
 {

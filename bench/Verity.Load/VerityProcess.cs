@@ -36,6 +36,7 @@ internal sealed class VerityProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        InlineCompletions.PassCallersSetting(start);
         foreach (var arg in new[]
         {
             options.ServerDll, "--urls", $"http://127.0.0.1:{port}",
