@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -31,10 +32,24 @@ internal static class PropertySets
     /// <summary>The key of names already distinct, sorted and joined (what the SQLite migration's function receives).</summary>
     public static long KeyOfJoined(string joined)
     {
+        // A directory repeats a few sets endlessly, and each SHA-256 through OpenSSL cost about a microsecond.
+        if (s_keys.TryGetValue(joined, out var key))
+        {
+            return key;
+        }
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(joined), hash);
-        return BinaryPrimitives.ReadInt64BigEndian(hash);
+        key = BinaryPrimitives.ReadInt64BigEndian(hash);
+        if (s_keys.Count >= MaxCachedKeys)
+        {
+            s_keys.Clear();
+        }
+        s_keys[joined] = key;
+        return key;
     }
+
+    private const int MaxCachedKeys = 10_000;
+    private static readonly ConcurrentDictionary<string, long> s_keys = new(StringComparer.Ordinal);
 
     /// <summary>The (tenant, key, name) rows of the entries' sets, distinct and sorted, so concurrent writers add shared ones in the same order.</summary>
     public static List<(Guid TenantId, long Key, string Name)> Of(IEnumerable<LogEntry> entries) =>
