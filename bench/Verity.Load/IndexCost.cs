@@ -19,7 +19,7 @@ internal static class IndexCost
         ("every index", []),
         ("without target indexes (id, name, type, upn)", ["ix_directory_audit_targets_id", "ix_directory_audit_targets_name", "ix_directory_audit_targets_type", "ix_directory_audit_targets_upn"]),
         ("without initiator indexes (6 partial)", ["ix_directory_audits_user_id", "ix_directory_audits_user_name", "ix_directory_audits_user_upn", "ix_directory_audits_app_id", "ix_directory_audits_app_name", "ix_directory_audits_sp_id"]),
-        ("without entry-column indexes (activity, result, service, correlation; SQLite also category, operation)", ["ix_directory_audits_activity", "ix_directory_audits_category", "ix_directory_audits_result", "ix_directory_audits_service", "ix_directory_audits_operation", "ix_directory_audits_correlation"]),
+        ("without entry-column indexes (activity, category, result, service, operation, correlation)", ["ix_directory_audits_activity", "ix_directory_audits_category", "ix_directory_audits_result", "ix_directory_audits_service", "ix_directory_audits_operation", "ix_directory_audits_correlation"]),
         ("without the modified-property set index", ["ix_directory_audit_targets_properties"]),
     ];
 

@@ -59,10 +59,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
         { "activityDisplayName in ('Add member to role', 'Remove member from role')", "ix_directory_audits_activity" },
         // A rare contains() text is looked up in the term dictionary and read through the values' own indexes.
         { "contains(activityDisplayName, 'to role')", "ix_directory_audits_activity" },
-        // Category and operation type are read through the activities they stand for (LogKinds).
-        { "category eq 'RoleManagement'", "ix_directory_audits_activity" },
-        { "operationType eq 'Unassign'", "ix_directory_audits_activity" },
-        { "category in ('RoleManagement', 'ApplicationManagement') and not (operationType eq 'Add')", "ix_directory_audits_activity" },
+        { "category eq 'RoleManagement'", "ix_directory_audits_category" },
         // Result and service index only their uncommon values (FilterSql.UncommonGuard).
         { "result eq 'failure'", "ix_directory_audits_result" },
         { "result in ('failure', 'timeout')", "ix_directory_audits_result" },

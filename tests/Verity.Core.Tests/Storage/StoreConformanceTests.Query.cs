@@ -210,9 +210,8 @@ public abstract partial class StoreConformanceTests
     };
 
     /// <summary>
-    /// An activity logged under two categories (an import, a later catalogue) must still be told apart by category:
-    /// PostgreSQL reads category and operation type through the activities they stand for (LogKinds), and only
-    /// where an activity always has the kind asked for may it drop the condition.
+    /// An activity logged under two categories (an import, a later catalogue) must still be told apart by category and
+    /// operation type: a store may not assume that an activity names its kind.
     /// </summary>
     [Theory]
     [MemberData(nameof(SharedActivityQueries))]

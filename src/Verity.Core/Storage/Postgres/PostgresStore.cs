@@ -18,7 +18,6 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     private readonly KnownRows<(Guid TenantId, short Field, string Value, string Id)> _knownTargetKeys = new();
     private readonly KnownRows<(Guid TenantId, long Key, string Name)> _knownPropertySets = new();
     private readonly KnownRows<(Guid TenantId, short Field, string Value, string Id)> _knownInitiatorKeys = new();
-    private readonly KnownRows<(Guid TenantId, string Category, string OperationType, string Activity)> _knownKinds = new();
 
     private const string UniqueViolation = "23505";
     private const string DeadlockDetected = "40P01";
@@ -268,7 +267,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             var seqs = await ReserveAsync(conn, chunk, ct);
             await CopyLogRowsAsync(conn, chunk, seqs, ct);
             await using (var terms = new NpgsqlBatch(conn) { BatchCommands = { InsertTerms(LogTerms.Of(chunk)), InsertKeys(TargetKeysTable, TargetKeys.Of(chunk)), InsertPropertySets(PropertySets.Of(chunk)),
-                InsertKeys(InitiatorKeysTable, InitiatorKeys.Of(chunk)), InsertKinds(LogKinds.Of(chunk)) } })
+                InsertKeys(InitiatorKeysTable, InitiatorKeys.Of(chunk)) } })
             {
                 await terms.ExecuteNonQueryAsync(ct);
             }
@@ -276,7 +275,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
             count += chunk.Length;
         }
         // Fresh statistics at once, not at autovacuum's leisure: the planner picks each filter's index from them.
-        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_property_sets, directory_audit_terms, directory_audit_target_keys, directory_audit_initiator_keys, directory_audit_kinds", ct);
+        await ExecAsync(conn, "analyze directory_audits, directory_audit_targets, directory_audit_property_sets, directory_audit_terms, directory_audit_target_keys, directory_audit_initiator_keys", ct);
         return count;
     }
 
@@ -360,18 +359,6 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. rows.Select(x => x.TenantId)]));
         insert.Parameters.Add(new NpgsqlParameter<long[]>("key", [.. rows.Select(x => x.Key)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("name", [.. rows.Select(x => x.Name)]));
-        return insert;
-    }
-
-    /// <summary>Adds (category, operation type, activity) combinations to the kinds dictionary (<see cref="LogKinds"/>), in their entries' transaction.</summary>
-    private static NpgsqlBatchCommand InsertKinds(IReadOnlyList<(Guid TenantId, string Category, string OperationType, string Activity)> kinds)
-    {
-        var insert = new NpgsqlBatchCommand(
-            "insert into directory_audit_kinds (tenant_id, category, operation_type, activity) select * from unnest(@t, @category, @op, @activity) on conflict do nothing");
-        insert.Parameters.Add(new NpgsqlParameter<Guid[]>("t", [.. kinds.Select(x => x.TenantId)]));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("category", [.. kinds.Select(x => x.Category)]));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("op", [.. kinds.Select(x => x.OperationType)]));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("activity", [.. kinds.Select(x => x.Activity)]));
         return insert;
     }
 
@@ -531,14 +518,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         {
             batch.BatchCommands.Add(InsertKeys(InitiatorKeysTable, initiatorKeys));
         }
-        var kinds = _knownKinds.Unknown(LogKinds.Of(entries));
-        if (kinds.Count > 0)
-        {
-            batch.BatchCommands.Add(InsertKinds(kinds));
-        }
         void committed()
         {
-            _knownKinds.Remember(kinds);
             _knownTerms.Remember(terms);
             _knownTargetKeys.Remember(targetKeys);
             _knownPropertySets.Remember(propertySets);
@@ -589,7 +570,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         {
             return query;
         }
-        var filter = await ValueExpansion.ExpandAsync(await ExpandKindsAsync(query.TenantId, query.Filter, ct),
+        var filter = await ValueExpansion.ExpandAsync(query.Filter,
             (field, low, high) => ReadStringsAsync(Command(queries, ValueExpansion.PrefixValuesSql(field), ("t", query.TenantId), ("low", low), ("high", high)), ct),
             (field, text) =>
             {
@@ -613,27 +594,6 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
                 (field, low, high) => KeyValuesAsync("directory_audit_target_keys", query.TenantId, field, low, high, ct)),
         };
     }
-
-    /// <summary>Conditions on category and operation type as the activities they stand for (<see cref="LogKinds"/>).</summary>
-    private Task<LogFilter> ExpandKindsAsync(Guid tenantId, LogFilter filter, CancellationToken ct) => LogKinds.ExpandAsync(filter, async part =>
-    {
-        var sql = new FilterSql(t => t.UtcDateTime, containsAsLike: true);
-        var (always, any) = (sql.Render(part), sql.Render(part));
-        await using var cmd = Command(queries, $"select a.activity, bool_and(coalesce({always}, false)) from directory_audit_kinds a where a.tenant_id = @t " +
-            $"group by a.activity having bool_or(coalesce({any}, false)) order by 1 limit {FilterSql.MaxArms + 1}",
-            [("t", tenantId), .. sql.Parameters.Select(p => (p.Name[1..], p.Value))]);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var activities = new List<(string, bool)>();
-        while (await reader.ReadAsync(ct))
-        {
-            activities.Add((reader.GetString(0), reader.GetBoolean(1)));
-        }
-        return activities;
-    });
-
-    /// <summary>For the aggregates, which take no other rewrite: category and operation type through the activity index.</summary>
-    private async Task<LogQuery> WithKindsAsync(LogQuery query, CancellationToken ct) =>
-        query.Filter is null ? query : query with { Filter = await ExpandKindsAsync(query.TenantId, query.Filter, ct) };
 
     /// <summary>Up to <see cref="FilterSql.MaxArms"/> (value, id) pairs of a key table for some values of a field.</summary>
     private async Task<IReadOnlyList<(string Value, string Id)>> KeyPairsAsync(string table, string idColumn, Guid tenantId, short field, IReadOnlyList<string> values, CancellationToken ct)
@@ -701,14 +661,14 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     public async Task<long> CountAsync(LogQuery query, CancellationToken ct)
     {
-        var (filter, args) = Where(await WithKindsAsync(query, ct));
+        var (filter, args) = Where(query);
         await using var cmd = Command(queries, $"select count(*) from directory_audits a where a.tenant_id = @t{filter}", [("t", query.TenantId), .. args]);
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     public async Task<IReadOnlyList<LogBucket>> CountByDayAsync(LogQuery query, CancellationToken ct)
     {
-        var (filter, args) = Where(await WithKindsAsync(query, ct));
+        var (filter, args) = Where(query);
         await using var cmd = Command(queries, "select to_char(a.activity_at at time zone 'UTC', 'YYYY-MM-DD'), count(*) from directory_audits a " +
             $"where a.tenant_id = @t{filter} group by 1 order by 1", [("t", query.TenantId), .. args]);
         return await ReadBucketsAsync(cmd, ct);
@@ -716,14 +676,14 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
 
     public async Task<IReadOnlyList<LogBucket>> CountByAsync(LogQuery query, LogField field, int top, CancellationToken ct)
     {
-        var (filter, args) = Where(await WithKindsAsync(query, ct));
+        var (filter, args) = Where(query);
         await using var cmd = Command(queries, FilterSql.CountBySql(field, filter), [("t", query.TenantId), ("top", top), .. args]);
         return await ReadBucketsAsync(cmd, ct);
     }
 
     public async Task<long> CountDistinctTargetsAsync(LogQuery query, string type, CancellationToken ct)
     {
-        var (filter, args) = Where(await WithKindsAsync(query, ct));
+        var (filter, args) = Where(query);
         await using var cmd = Command(queries, FilterSql.DistinctTargetsSql(filter), [("t", query.TenantId), ("type", type), .. args]);
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
