@@ -170,21 +170,8 @@ public abstract partial class StoreConformanceTests
     public async Task A_target_name_finds_the_entries_that_carried_it_across_renames_and_missing_ids(string filter, string expected)
     {
         var tenant = await NewTenantAsync();
-        var admin = new AuditInitiator(new UserIdentity("u-admin", "Ada Admin", "ada@contoso.test", null), null);
         TargetResource Target(string? id, string name, string? upn) => new() { Id = id, DisplayName = name, Type = "User", UserPrincipalName = upn };
-        DirectoryAudit Entry(int n, AuditResult result, TargetResource target) => new()
-        {
-            Id = $"Directory_renamed-{n}_ABCDE_{2000 + n}",
-            Category = "UserManagement",
-            CorrelationId = $"corr-r{n}",
-            Result = result,
-            ActivityDisplayName = "Update user",
-            ActivityDateTime = Day.AddHours(n),
-            OperationType = "Update",
-            InitiatedBy = admin,
-            TargetResources = [target],
-            LoggedByService = "Core Directory",
-        };
+        DirectoryAudit Entry(int n, AuditResult result, TargetResource target) => AdminUpdate("r", n, target) with { Result = result };
         var entries = new (string Name, DirectoryAudit Audit)[]
         {
             ("r0", Entry(0, AuditResult.Success, Target("t-ren", "Old Name", "old@contoso.test"))),
@@ -218,20 +205,8 @@ public abstract partial class StoreConformanceTests
     public async Task A_category_is_told_apart_when_one_activity_is_logged_under_two(string filter, string expected)
     {
         var tenant = await NewTenantAsync();
-        var admin = new AuditInitiator(new UserIdentity("u-admin", "Ada Admin", "ada@contoso.test", null), null);
-        DirectoryAudit Entry(int n, string activity, string category, string op) => new()
-        {
-            Id = $"Directory_kinds-{n}_ABCDE_{3000 + n}",
-            Category = category,
-            CorrelationId = $"corr-k{n}",
-            Result = AuditResult.Success,
-            ActivityDisplayName = activity,
-            ActivityDateTime = Day.AddHours(n),
-            OperationType = op,
-            InitiatedBy = admin,
-            TargetResources = [new TargetResource { Id = "t-kind", DisplayName = "Kim Kind", Type = "User" }],
-            LoggedByService = "Core Directory",
-        };
+        DirectoryAudit Entry(int n, string activity, string category, string op) =>
+            AdminUpdate("k", n, new TargetResource { Id = "t-kind", DisplayName = "Kim Kind", Type = "User" }) with { ActivityDisplayName = activity, Category = category, OperationType = op };
         var entries = new (string Name, DirectoryAudit Audit)[]
         {
             ("k0", Entry(0, "Add user", "UserManagement", "Add")),
@@ -243,6 +218,21 @@ public abstract partial class StoreConformanceTests
 
         await AssertPagedAsync(tenant, filter, entries.ToDictionary(e => e.Audit.Id, e => e.Name), expected);
     }
+
+    /// <summary>A successful "Update user" of one target by Ada Admin, <paramref name="n"/> hours into <see cref="Day"/>; ids and correlation ids carry <paramref name="label"/>.</summary>
+    private static DirectoryAudit AdminUpdate(string label, int n, TargetResource target) => new()
+    {
+        Id = $"Directory_{label}-{n}_ABCDE_{2000 + n}",
+        Category = "UserManagement",
+        CorrelationId = $"corr-{label}{n}",
+        Result = AuditResult.Success,
+        ActivityDisplayName = "Update user",
+        ActivityDateTime = Day.AddHours(n),
+        OperationType = "Update",
+        InitiatedBy = new AuditInitiator(new UserIdentity("u-admin", "Ada Admin", "ada@contoso.test", null), null),
+        TargetResources = [target],
+        LoggedByService = "Core Directory",
+    };
 
     /// <summary>The filter's matches, by name: as one page, as a count, and one entry per page through the keyset.</summary>
     private async Task AssertPagedAsync(Guid tenant, string filter, Dictionary<string, string> names, string expected)
