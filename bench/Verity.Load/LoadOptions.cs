@@ -24,6 +24,12 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
 
     private static readonly IReadOnlySet<string> ReadScenarioNames = new HashSet<string> { "first-pages", "downloads", "pull" };
 
+    /// <summary>
+    /// Write mode: when set, each scenario's measured window offers this many requests per second (an open loop over
+    /// --concurrency connections) instead of keeping --concurrency requests in flight.
+    /// </summary>
+    public double? Rate { get; init; }
+
     /// <summary>A directory whose databases are kept and reused by later runs (read mode fills them once).</summary>
     public string? Keep { get; init; }
 
@@ -51,6 +57,11 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
         {
             throw new ArgumentException($"--scenarios is a comma-separated list of {string.Join(", ", ReadScenarioNames)}.");
         }
+        double? rate = Get("--rate", "") is { Length: > 0 } text ? double.Parse(text, CultureInfo.InvariantCulture) : null;
+        if (rate is <= 0 or double.NaN or double.PositiveInfinity)
+        {
+            throw new ArgumentException("--rate is the requests per second to offer, a positive number.");
+        }
         return new LoadOptions(engines, postgres, Path.GetFullPath(Get("--server", FindServer())),
             int.Parse(Get("--seconds", "10"), CultureInfo.InvariantCulture), int.Parse(Get("--concurrency", "64"), CultureInfo.InvariantCulture),
             int.Parse(Get("--warmup", "15"), CultureInfo.InvariantCulture))
@@ -61,6 +72,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             PullRows = long.Parse(Get("--pull-rows", long.MaxValue.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
             Scenarios = scenarios,
             Batch = int.Parse(Get("--batch", "64"), CultureInfo.InvariantCulture),
+            Rate = rate,
             Keep = Get("--keep", "") is { Length: > 0 } keep ? Path.GetFullPath(keep) : null,
         };
     }

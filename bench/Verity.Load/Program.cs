@@ -3,7 +3,9 @@ using Verity.Load;
 
 // Whole-system load: starts a Release build of Verity.Server per engine, drives it over HTTP, and runs baselines
 // against the same engine in the same run. See docs/benchmarks.md (or scripts/bench.sh) for the commands.
-//   --mode write: audited changes/s (POST groups, PATCH users) beside raw-driver inserts.
+//   --mode write: audited changes/s (POST groups, PATCH users) beside raw-driver inserts. With --rate R the measured
+//                 window is an open loop (as wrk2): R requests/s offered over --concurrency connections, latency from
+//                 each request's due time, so a server that falls behind shows a lower rate and the queue it built.
 //   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
 //                 the same queries straight on the store.
 //   --mode index-cost: the store's append rate with every index and with each group of filter indexes dropped.

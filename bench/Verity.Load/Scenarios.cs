@@ -52,10 +52,59 @@ internal static class Scenarios
         // Warm up first: tiered JIT and dynamic PGO need about fifteen seconds of load to reach steady state on two cores.
         await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
         var meter = ResourceMeter.Start(serverPid, engine);
-        var (latencies, errors, elapsed) = await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
+        var (latencies, errors, elapsed) = options.Rate is { } rate
+            ? await PaceAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), rate, operation)
+            : await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
+        if (options.Rate is { } offered)
+        {
+            name += string.Create(CultureInfo.InvariantCulture, $", {offered:N0}/s offered");
+        }
         var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors, meter.PerOperation(latencies.Count));
         Console.WriteLine(line);
         return line;
+    }
+
+    /// <summary>
+    /// Open loop, as wrk2 runs: request k is due at k / <paramref name="rate"/> seconds whether or not earlier ones have
+    /// been answered, for <paramref name="duration"/>, over up to <paramref name="connections"/> connections. Latency runs
+    /// from the due time (or the send, if that was earlier), so a server that falls behind is charged for the queue it
+    /// causes rather than slowing the generator down (coordinated omission). Elapsed time ends with the last answer:
+    /// a server that cannot keep up shows a rate below the one offered.
+    /// </summary>
+    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> PaceAsync(ApiClient api, int connections, TimeSpan duration,
+        double rate, Func<RawHttp, int, int, Task<bool>> operation)
+    {
+        var all = new List<double>[connections];
+        var errors = 0;
+        var due = (long)(rate * duration.TotalSeconds);
+        long next = -1;
+        var sockets = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttp.ConnectAsync(api.Http.BaseAddress!)));
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        {
+            var mine = all[worker] = new List<double>(1_000);
+            await using var http = sockets[worker];
+            for (var i = 0; Interlocked.Increment(ref next) is var k && k < due; i++)
+            {
+                var at = TimeSpan.FromSeconds(k / rate);
+                var early = at - clock.Elapsed;
+                if (early > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(early);
+                }
+                var sent = clock.Elapsed;
+                var from = sent < at ? sent : at;
+                if (await operation(http, worker, i))
+                {
+                    mine.Add((clock.Elapsed - from).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })));
+        return ([.. all.SelectMany(l => l)], errors, clock.Elapsed);
     }
 
     private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> DriveAsync(ApiClient api, int concurrency, TimeSpan duration,
