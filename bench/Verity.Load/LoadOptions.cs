@@ -57,7 +57,11 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
         {
             throw new ArgumentException($"--scenarios is a comma-separated list of {string.Join(", ", ReadScenarioNames)}.");
         }
-        double? rate = Get("--rate", "") is { Length: > 0 } text ? double.Parse(text, CultureInfo.InvariantCulture) : null;
+        double? rate = null;
+        if (Get("--rate", "") is { Length: > 0 } text)
+        {
+            rate = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN;
+        }
         if (rate is <= 0 or double.NaN or double.PositiveInfinity)
         {
             throw new ArgumentException("--rate is the requests per second to offer, a positive number.");

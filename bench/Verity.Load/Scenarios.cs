@@ -55,10 +55,7 @@ internal static class Scenarios
         var (latencies, errors, elapsed) = options.Rate is { } rate
             ? await PaceAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), rate, operation)
             : await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
-        if (options.Rate is { } offered)
-        {
-            name += string.Create(CultureInfo.InvariantCulture, $", {offered:N0}/s offered");
-        }
+        name += options.Rate is { } offered ? string.Create(CultureInfo.InvariantCulture, $", {offered:N0}/s offered") : "";
         var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors, meter.PerOperation(latencies.Count));
         Console.WriteLine(line);
         return line;
