@@ -35,6 +35,51 @@ public sealed class PostgresStoreTests : StoreConformanceTests
         Assert.Single(await AllEntriesAsync(tenant));
     }
 
+    [Fact]
+    public async Task Two_processes_writing_one_tenant_at_once_number_its_log_without_gaps_or_duplicates()
+    {
+        // A second store is a second process: its own sequencer, so each keeps taking numbers the other just used.
+        var tenant = await NewTenantAsync();
+        var other = new PostgresStore(_dataSource!);
+        var stores = new[] { (IDirectoryStore)Directory, other };
+
+        var writes = Enumerable.Range(0, 40).Select(i => Task.Run(() => stores[i % 2].CommitAsync(
+            [.. Enumerable.Range(0, 1 + i % 5).Select(_ => new DirectoryChange { TenantId = tenant, Audits = [Audit()] })], Ct)));
+        await Task.WhenAll(writes);
+
+        var expected = Enumerable.Range(0, 40).Sum(i => 1 + i % 5);
+        var all = await AllEntriesAsync(tenant);
+        Assert.Equal(Enumerable.Range(1, expected).Select(i => (long)i), all.Select(e => e.Seq));
+        Assert.Equal(expected, all.Select(e => e.Id).Distinct().Count());
+        Assert.Equal([expected + 1L], await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct));
+    }
+
+    [Fact]
+    public async Task Batches_in_flight_behind_a_rolled_back_batch_commit_without_a_gap()
+    {
+        // Each failing batch gives back numbers that the batches reserved after it had counted on.
+        var tenant = await NewTenantAsync();
+        await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(User(tenant, "taken@contoso.test"))], Audits = [Audit()] }], Ct);
+
+        var writes = Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+        {
+            var user = User(tenant, i % 3 == 0 ? "taken@contoso.test" : $"user{i}@contoso.test");
+            try
+            {
+                await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(user)], Audits = [Audit()] }], Ct);
+                return true;
+            }
+            catch (ChangeConflictException conflict) when (conflict.Kind == ConflictKind.Duplicate)
+            {
+                return false;
+            }
+        }));
+        var committed = (await Task.WhenAll(writes)).Count(ok => ok);
+
+        Assert.Equal(40, committed);
+        Assert.Equal(Enumerable.Range(1, 41).Select(i => (long)i), (await AllEntriesAsync(tenant)).Select(e => e.Seq));
+    }
+
     protected override async Task DisposeStoreAsync()
     {
         if (_dataSource is not null)
