@@ -6,6 +6,7 @@ using Verity.Load;
 //   --mode write: audited changes/s (POST groups, PATCH users) beside raw-driver inserts. With --rate R the measured
 //                 window is an open loop (as wrk2): R requests/s offered over --concurrency connections, latency from
 //                 each request's due time, so a server that falls behind shows a lower rate and the queue it built.
+//                 --scenarios add-group,update-user,baselines picks and orders them (update-user alone: a fresh database).
 //   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
 //                 the same queries straight on the store.
 //   --mode index-cost: the store's append rate with every index and with each group of filter indexes dropped.
@@ -74,11 +75,15 @@ foreach (var engine in options.Engines)
             continue;
         }
         using var api = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);
-        report.Add(await Scenarios.CreateGroupsAsync(api, server.ProcessId, engine, options));
-        report.Add(await Scenarios.UpdateUsersAsync(api, server.ProcessId, engine, options));
+        foreach (var scenario in options.Scenarios.Where(s => s != "baselines"))
+        {
+            report.Add(scenario == "add-group"
+                ? await Scenarios.CreateGroupsAsync(api, server.ProcessId, engine, options)
+                : await Scenarios.UpdateUsersAsync(api, server.ProcessId, engine, options));
+        }
         Console.WriteLine($"[{engine}] audit entries read back through the API: {await Scenarios.CountAuditEntriesAsync(api)}");
     }
-    if (options.Mode == "write")
+    if (options.Mode == "write" && options.Scenarios.Contains("baselines"))
     {
         report.Add(await Baseline.SingleRowInsertsAsync(target, options));
         report.Add(await Baseline.BatchedInsertsAsync(target, options));
