@@ -38,7 +38,8 @@ public sealed class PostgresStoreTests : StoreConformanceTests
     [Fact]
     public async Task Two_processes_writing_one_tenant_at_once_number_its_log_without_gaps_or_duplicates()
     {
-        // A second store is a second process: its own sequencer, so each keeps taking numbers the other just used.
+        // A second store is a second process: nothing in memory is shared, so only the database keeps the numbering
+        // gap-free and in commit order (a guard for any numbering a future write path does in-process).
         var tenant = await NewTenantAsync();
         var other = new PostgresStore(_dataSource!);
         var stores = new[] { (IDirectoryStore)Directory, other };
@@ -57,7 +58,7 @@ public sealed class PostgresStoreTests : StoreConformanceTests
     [Fact]
     public async Task Batches_in_flight_behind_a_rolled_back_batch_commit_without_a_gap()
     {
-        // Each failing batch gives back numbers that the batches reserved after it had counted on.
+        // A third of the batches roll back (duplicate UPN) while others are in flight: none may leave a hole behind.
         var tenant = await NewTenantAsync();
         await Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [new InsertObject(User(tenant, "taken@contoso.test"))], Audits = [Audit()] }], Ct);
 
