@@ -23,8 +23,8 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
                 {
                     throw new ArgumentException("A connection string is required for the postgres provider.", nameof(connectionString));
                 }
-                var (writes, queries) = PostgresConnectionStrings(connectionString);
-                var postgres = new PostgresStore(NpgsqlDataSource.Create(writes), NpgsqlDataSource.Create(queries));
+                var (writes, reads, queries) = PostgresConnectionStrings(connectionString);
+                var postgres = new PostgresStore(NpgsqlDataSource.Create(writes), NpgsqlDataSource.Create(reads), NpgsqlDataSource.Create(queries));
                 // Two writers: one batch's round trips and fsync overlap the next batch's work.
                 return new Stores(postgres, postgres, 2);
             case "sqlite":
@@ -36,13 +36,14 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
     }
 
     /// <summary>
-    /// The operator's PostgreSQL connection string as Verity's writers and its queries use it: the session settings
-    /// Verity relies on are added unless the operator set them.
+    /// The operator's PostgreSQL connection string for each of Verity's three pools (see <see cref="PostgresStore"/>):
+    /// the session settings Verity relies on are added unless the operator set them, and each pool names itself in
+    /// <c>application_name</c>, so <c>pg_stat_activity</c> shows which backends write.
     /// </summary>
-    internal static (string Writes, string Queries) PostgresConnectionStrings(string connectionString)
+    internal static (string Writes, string Reads, string Queries) PostgresConnectionStrings(string connectionString)
     {
         // The write path sends the same few statements over and over: let Npgsql prepare them, so PostgreSQL
-        // parses and plans each once per connection instead of once per batch.
+        // parses and plans each once per connection instead of once per batch. Point reads are as few and fixed.
         var connection = new NpgsqlConnectionStringBuilder(connectionString);
         if (connection.MaxAutoPrepare == 0)
         {
@@ -60,7 +61,13 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
         {
             connection.Options = $"{connection.Options} -c jit=off".Trim();
         }
-        var queries = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { MaxAutoPrepare = 0 };
-        return (connection.ConnectionString, queries.ConnectionString);
+        var operatorsName = connection.ApplicationName;
+        string Named(string pool, int maxAutoPrepare) => new NpgsqlConnectionStringBuilder(connection.ConnectionString)
+        {
+            ApplicationName = string.IsNullOrEmpty(operatorsName) ? $"verity {pool}" : $"{operatorsName} ({pool})",
+            MaxAutoPrepare = maxAutoPrepare,
+        }.ConnectionString;
+        // Log queries build their SQL from the filter: too varied to prepare automatically.
+        return (Named("writes", connection.MaxAutoPrepare), Named("reads", connection.MaxAutoPrepare), Named("queries", 0));
     }
 }

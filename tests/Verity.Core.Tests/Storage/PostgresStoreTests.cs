@@ -36,6 +36,39 @@ public sealed class PostgresStoreTests : StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_burst_of_point_reads_leaves_the_writers_pool_holding_only_the_writers_connections()
+    {
+        // Npgsql hands out idle connections oldest first. When point reads shared the writers' pool, a burst of them
+        // left dozens of idle backends there and every batch then ran on a different, cold one: PostgreSQL's CPU per
+        // change tripled (docs/benchmarks.md, session 16).
+        var tenant = await NewTenantAsync();
+        var stores = Stores.Open("postgres", _database!.ConnectionString);
+        var users = Enumerable.Range(0, 64).Select(i => User(tenant, $"pool{i}@contoso.test")).ToList();
+        await stores.Directory.CommitAsync([new DirectoryChange { TenantId = tenant, Ops = [.. users.Select(u => new InsertObject(u))], Audits = [] }], Ct);
+
+        var read = await Task.WhenAll(users.Select(u => Task.Run(() => stores.Directory.GetObjectAsync(tenant, u.Id, Ct))));
+        await using (var writer = new ChangeWriter(stores.Directory, stores.Writers))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => writer.SubmitAsync(new DirectoryChange { TenantId = tenant, Audits = [Audit()] })));
+        }
+
+        Assert.All(read, Assert.NotNull);
+        Assert.Equal(64, (await AllEntriesAsync(tenant)).Count);
+        await using var cmd = _dataSource!.CreateCommand(
+            "select application_name, count(*)::int from pg_stat_activity where datname = current_database() group by application_name");
+        var backends = new Dictionary<string, int>();
+        await using (var r = await cmd.ExecuteReaderAsync(Ct))
+        {
+            while (await r.ReadAsync(Ct))
+            {
+                backends[r.GetString(0)] = r.GetInt32(1);
+            }
+        }
+        Assert.InRange(backends.GetValueOrDefault("verity writes"), 1, stores.Writers);
+        Assert.InRange(backends.GetValueOrDefault("verity reads"), 1, users.Count);
+    }
+
+    [Fact]
     public async Task Two_processes_writing_one_tenant_at_once_number_its_log_without_gaps_or_duplicates()
     {
         // A second store is a second process: nothing in memory is shared, so only the database keeps the numbering
