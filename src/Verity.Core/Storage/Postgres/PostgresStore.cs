@@ -11,9 +11,10 @@ namespace Verity.Core.Storage.Postgres;
 /// </summary>
 /// <param name="dataSource">Commits and appends: only the writers use it, so its pool holds their few connections.</param>
 /// <param name="readDataSource">
-/// Point reads (tenants, objects, links, settings, single entries) and the settings upserts. A pool of their own: Npgsql hands out idle connections
-/// oldest first, so a burst of concurrent reads in the writers' pool left dozens of idle backends there, and every
-/// batch then ran on a different, cold one (PostgreSQL CPU per change tripled, Update user fell from 6,000 to 3,000/s).
+/// Point reads (tenants, objects, links, settings, single entries) and the settings upserts. A pool of their own:
+/// Npgsql hands out idle connections oldest first, so a burst of concurrent reads in the writers' pool left dozens of
+/// idle backends there, and every batch then ran on a different, cold one (PostgreSQL CPU per change more than
+/// doubled; Update user fell from 6,135 to 3,498/s; docs/benchmarks.md, session 16).
 /// </param>
 /// <param name="queryDataSource">Log queries: filter SQL varies too much to prepare automatically.</param>
 public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource? readDataSource = null, NpgsqlDataSource? queryDataSource = null)
