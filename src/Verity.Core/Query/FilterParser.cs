@@ -98,6 +98,13 @@ public static partial class FilterParser
         {
             throw new QueryException($"Invalid $filter: {e.Message}");
         }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or InvalidOperationException or NullReferenceException)
+        {
+            // ODataLib's binder throws these (not ODataException) on ill-typed isof() and cast() calls, e.g.
+            // isof(id, null) or cast(category, 1); whatever the binder cannot read is the client's to fix.
+            throw new QueryException("Invalid $filter: it could not be bound to the properties of directoryAudit. isof() and cast() are not "
+                + "supported; compare a property with a literal, e.g. category eq 'UserManagement'.");
+        }
         return Translate(clause.Expression, Scope.Entry);
     }
 
@@ -261,6 +268,8 @@ public static partial class FilterParser
     {
         ConvertNode convert => Literal(convert.Source, path),
         ConstantNode { Value: null } => throw new QueryException($"Comparing {path} with null is not supported."),
+        ConstantNode { Value: string s } when s.Contains('\0', StringComparison.Ordinal) =>
+            throw new QueryException($"Invalid $filter: string literals compared with {path} may not contain the NUL character (%00)."),
         ConstantNode { Value: string s } => s,
         ConstantNode { Value: DateTimeOffset t } => t.ToUniversalTime(),
         ConstantNode { Value: DateOnly d } => new DateTimeOffset(d.Year, d.Month, d.Day, 0, 0, 0, TimeSpan.Zero),

@@ -28,7 +28,7 @@ internal static class DirectoryFilterExtensions
 
 /// <summary>
 /// Runs in front of every Graph endpoint: resolves the caller, enforces the endpoint's permission, and writes a
-/// failure entry when an audited change is refused (forbidden, invalid, conflicting).
+/// failure entry when an audited change is refused (forbidden, invalid, conflicting, too large, not JSON).
 /// </summary>
 internal sealed class DirectoryFilter(ChangeWriter writer, TimeProvider time) : IEndpointFilter
 {
@@ -52,7 +52,7 @@ internal sealed class DirectoryFilter(ChangeWriter writer, TimeProvider time) : 
             }
             return await next(context);
         }
-        catch (GraphException e) when (audited is not null && !e.Audited && e.Status is 400 or 403 or 409)
+        catch (GraphException e) when (audited is not null && !e.Audited && e.Status is 400 or 403 or 409 or 413 or 415)
         {
             var targets = scope.Targets ?? [new TargetResource { Id = http.GetRouteValue("id") as string, Type = audited.TargetType }];
             var entry = scope.Entry(audited.Activity, targets, AuditResult.Failure, e.Message);

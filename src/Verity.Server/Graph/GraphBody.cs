@@ -44,8 +44,10 @@ internal static class GraphBody
     }
 
     /// <summary>
-    /// Walks the whole body once: JsonNode builds objects lazily and throws on a duplicate key only when first
-    /// touched, and a NUL character cannot be stored in PostgreSQL text. Both are the client's error.
+    /// Walks the whole body once, reading every name and string: JsonNode builds objects lazily and throws on a
+    /// duplicate key only when first touched, and transcodes a string only when it is read, which is when invalid
+    /// UTF-8 or an escaped lone surrogate (<c>"\ud800"</c>) shows. A NUL character cannot be stored in PostgreSQL
+    /// text. All of these are the client's error, found here before any handler reads the body.
     /// </summary>
     private static void Check(JsonNode? node)
     {
@@ -56,6 +58,10 @@ internal static class GraphBody
         catch (ArgumentException)
         {
             throw GraphException.BadRequest("The request body repeats a property name within one object; send each property once.");
+        }
+        catch (InvalidOperationException)
+        {
+            throw GraphException.BadRequest("The request body is not valid UTF-8 text, or a string in it holds an unpaired surrogate escape (such as \\ud800). Send JSON encoded as UTF-8.");
         }
     }
 

@@ -24,9 +24,14 @@ internal static class GraphErrorHandler
             var requestId = RequestIds.NewGuid().ToString();
             context.Items[RequestIdKey] = requestId;
             context.Response.Headers["request-id"] = requestId;
-            if (context.Request.Headers.TryGetValue("client-request-id", out var clientRequestId))
+            if (ClientRequestId(context.Request) is { } clientRequestId)
             {
-                context.Response.Headers["client-request-id"] = clientRequestId.ToString();
+                context.Response.Headers["client-request-id"] = clientRequestId;
+            }
+            if (RequestLimits.Check(context.Request) is var (status, code, message))
+            {
+                await WriteAsync(context, status, code, message);
+                return;
             }
             await next(context);
         });
@@ -63,12 +68,16 @@ internal static class GraphErrorHandler
         w.WriteStartObject("innerError");
         w.WriteString("date", time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
         w.WriteString("request-id", context.Items[RequestIdKey] as string ?? context.TraceIdentifier);
-        w.WriteString("client-request-id", context.Request.Headers["client-request-id"].FirstOrDefault() ?? (context.Items[RequestIdKey] as string));
+        w.WriteString("client-request-id", ClientRequestId(context.Request) ?? (context.Items[RequestIdKey] as string));
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(context.RequestAborted);
     }
+
+    /// <summary>The client's request id, echoed only when it is of a sane size (Graph's are GUIDs).</summary>
+    private static string? ClientRequestId(HttpRequest request) =>
+        request.Headers["client-request-id"].FirstOrDefault() is { Length: > 0 and <= 128 } id ? id : null;
 
     private sealed class UnhandledExceptionHandler(ILogger<UnhandledExceptionHandler> logger) : IExceptionHandler
     {

@@ -30,6 +30,7 @@ internal static class Https
             var certificate = Load(https.Value);
             kestrel.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
             kestrel.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+            Graph.RequestLimits.Configure(kestrel.Limits);
         });
         return builder;
     }

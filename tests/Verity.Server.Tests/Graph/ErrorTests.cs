@@ -110,7 +110,74 @@ public sealed class ErrorTests(SqliteHost host) : IClassFixture<SqliteHost>
 
         await ExpectErrorAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge);
         await ExpectErrorAsync(text, HttpStatusCode.UnsupportedMediaType, "application/json");
-        Assert.DoesNotContain(await tenant.AuditAsync(), a => (string?)a["activityDisplayName"] == "Add group");
+        var attempts = (await tenant.AuditAsync()).Where(a => (string?)a["activityDisplayName"] == "Add group").ToList();
+        Assert.Equal(["failure", "failure"], attempts.Select(a => (string?)a["result"]));
+        Assert.Contains("larger than the limit", (string?)attempts[0]["resultReason"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("isof(id, null)")]
+    [InlineData("isof(null)")]
+    [InlineData("cast(category, 1)")]
+    [InlineData("isof(initiatedBy, true)")]
+    [InlineData("cast(result, 12:30:00) eq 'x'")]
+    [InlineData("category eq '\u0000'")]
+    public async Task Filters_the_OData_binder_cannot_type_are_400_naming_the_problem(string filter)
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+
+        var list = await admin.GetAsync($"/v1.0/auditLogs/directoryAudits?$filter={Uri.EscapeDataString(filter)}", Ct);
+        var count = await admin.GetAsync($"/v1.0/auditLogs/directoryAudits/$count?$filter={Uri.EscapeDataString(filter)}", Ct);
+
+        await ExpectErrorAsync(list, HttpStatusCode.BadRequest, "$filter");
+        await ExpectErrorAsync(count, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE }, "UTF-8")]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 }, "UTF-8")]
+    [InlineData(new byte[] { 0xC3, 0x28 }, "UTF-8")]
+    [InlineData(new byte[] { (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0', (byte)'x' }, "surrogate")]
+    public async Task Invalid_UTF8_and_lone_surrogates_in_a_body_are_400_and_audited_as_a_failure(byte[] inside, string message)
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var user = await tenant.CreateUserAsync(admin, "utf");
+        byte[] Body(string prefix) => [.. Encoding.UTF8.GetBytes(prefix), .. inside, .. "\"}"u8.ToArray()];
+        var create = new ByteArrayContent(Body("{\"accountEnabled\":true,\"mailNickname\":\"n\",\"displayName\":\""));
+        create.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var patch = new ByteArrayContent(Body("{\"displayName\":\""));
+        patch.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        await ExpectErrorAsync(await admin.PostAsync("/v1.0/users", create, Ct), HttpStatusCode.BadRequest, message);
+        await ExpectErrorAsync(await admin.PatchAsync($"/v1.0/users/{user["id"]}", patch, Ct), HttpStatusCode.BadRequest, message);
+
+        var audit = await tenant.AuditAsync();
+        Assert.Equal("failure", (string?)audit.Last(a => (string?)a["activityDisplayName"] == "Add user")["result"]);
+        var update = audit.Last(a => (string?)a["activityDisplayName"] == "Update user");
+        Assert.Equal("failure", (string?)update["result"]);
+        Assert.Equal((string?)user["id"], (string?)update["targetResources"]![0]!["id"]);
+    }
+
+    [Fact]
+    public async Task Urls_and_headers_over_the_limits_get_414_and_431_in_the_Graph_shape()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        using var manyHeaders = new HttpRequestMessage(HttpMethod.Get, "/v1.0/users");
+        for (var i = 0; i < 300; i++)
+        {
+            manyHeaders.Headers.Add($"x-extra-{i}", "1");
+        }
+        using var bigHeader = new HttpRequestMessage(HttpMethod.Get, "/v1.0/users");
+        bigHeader.Headers.Add("x-big", new string('h', 100_000));
+
+        var longUrl = await admin.GetAsync("/v1.0/auditLogs/directoryAudits?$filter=" + Uri.EscapeDataString($"category eq '{new string('c', 40_000)}'"), Ct);
+
+        await ExpectErrorAsync(longUrl, HttpStatusCode.RequestUriTooLong, "URL");
+        await ExpectErrorAsync(await admin.SendAsync(manyHeaders, Ct), HttpStatusCode.RequestHeaderFieldsTooLarge, "header fields");
+        await ExpectErrorAsync(await admin.SendAsync(bigHeader, Ct), HttpStatusCode.RequestHeaderFieldsTooLarge, "bytes");
     }
 
     [Fact]
