@@ -37,6 +37,12 @@ public sealed class ChangeWriter : IAsyncDisposable
     /// <summary>Objects as committed through this writer, for read-modify-writes that the store version-checks.</summary>
     public CommittedObjects Objects { get; } = new();
 
+    /// <summary>
+    /// Raised for each committed change before its submitter is answered, so caches of what it changed (the
+    /// server's view of who may sign in) are dropped before the next request can read them.
+    /// </summary>
+    public event Action<DirectoryChange>? Committed;
+
     public async Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
     {
         change = change with { Entries = change.ToEntries() };
@@ -47,6 +53,10 @@ public sealed class ChangeWriter : IAsyncDisposable
         }
         var outcome = await pending.Done.Task.ConfigureAwait(false);
         Objects.Record(change, outcome);
+        if (outcome.Committed)
+        {
+            Committed?.Invoke(change);
+        }
         return outcome;
     }
 

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using Verity.Core.Storage;
 using Verity.Server.Auth;
 using Verity.Server.Hosting;
 
@@ -133,29 +132,24 @@ internal static class AdminCenterAuth
     }
 
     /// <summary>
-    /// Every request re-reads the user (one indexed lookup): a disabled or deleted account loses its session, and a
-    /// role added or removed counts at once rather than when the cookie expires.
+    /// Every request checks the session against the directory as it is now (<see cref="PrincipalStates"/>): a
+    /// disabled or deleted account, a password reset or revoked sessions end it, and a role added or removed counts
+    /// at once rather than when the cookie expires.
     /// </summary>
     private static async Task RefreshAsync(CookieValidatePrincipalContext context)
     {
         var http = context.HttpContext;
-        var principal = context.Principal!;
-        var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
-        var user = Guid.TryParse(principal.FindFirstValue("tid"), out var tenantId) && principal.FindFirstValue("oid") is { } oid
-            ? (await TokenRequests.FindEnabledUserAsync(store, tenantId, oid, http.RequestAborted)).User
-            : null;
-        if (user is null)
+        var states = http.RequestServices.GetRequiredService<PrincipalStates>();
+        var (current, revoked) = await states.EvaluateAsync(context.Principal!, http.RequestAborted);
+        if (revoked is not null || current is null)
         {
             context.RejectPrincipal();
             await http.SignOutAsync(CookieScheme);
             return;
         }
-        var roles = (await TokenRequests.SubjectOfUserAsync(store, tenantId, user, AuthorizeEndpoint.AdminCenterClientId, http.RequestAborted)).RoleIds;
-        if (!roles.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(principal.FindAll("wids").Select(c => c.Value)))
+        if (!ReferenceEquals(current, context.Principal))
         {
-            var identity = new ClaimsIdentity(principal.Claims.Where(c => c.Type != "wids"), principal.Identity!.AuthenticationType, "name", "roles");
-            identity.AddClaims(roles.Select(r => new Claim("wids", r)));
-            context.ReplacePrincipal(new ClaimsPrincipal(identity));
+            context.ReplacePrincipal(current);
             context.ShouldRenew = true;
         }
     }

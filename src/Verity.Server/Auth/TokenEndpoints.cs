@@ -40,6 +40,7 @@ internal static partial class TokenEndpoints
     public static IServiceCollection AddVerityTokens(this IServiceCollection services)
     {
         services.AddSingleton<KeyRing>();
+        services.AddSingleton<PrincipalStates>();
         services.AddOpenIddict().AddServer(o =>
         {
             o.SetTokenEndpointUris("oauth2/v2.0/token")
@@ -84,9 +85,15 @@ internal static partial class TokenEndpoints
             };
             o.Events = new JwtBearerEvents
             {
+                OnTokenValidated = EvaluateAccessAsync,
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
+                    if (context.HttpContext.Items[typeof(SessionRevoked)] is SessionRevoked revoked)
+                    {
+                        await ChallengeClaimsAsync(context.HttpContext, revoked);
+                        return;
+                    }
                     var message = context.AuthenticateFailure is null
                         ? "Access token is empty. Send Authorization: Bearer <token> from /{tenant}/oauth2/v2.0/token."
                         : $"Access token validation failure: {Describe(context.AuthenticateFailure)}";
@@ -97,6 +104,35 @@ internal static partial class TokenEndpoints
         });
         services.AddAuthorization();
         return services;
+    }
+
+    /// <summary>A valid token still has to agree with the directory now (<see cref="PrincipalStates"/>).</summary>
+    private static async Task EvaluateAccessAsync(TokenValidatedContext context)
+    {
+        var states = context.HttpContext.RequestServices.GetRequiredService<PrincipalStates>();
+        var (principal, revoked) = await states.EvaluateAsync(context.Principal!, context.HttpContext.RequestAborted);
+        if (revoked is not null)
+        {
+            context.HttpContext.Items[typeof(SessionRevoked)] = revoked;
+            context.Fail(revoked.Message);
+            return;
+        }
+        context.Principal = principal;
+    }
+
+    /// <summary>
+    /// Entra's continuous-access-evaluation answer: 401 with a claims challenge asking for a token issued from now on
+    /// (<c>{"access_token":{"nbf":{"essential":true,"value":"…"}}}</c>), which MSAL turns into a fresh sign-in.
+    /// </summary>
+    private static async Task ChallengeClaimsAsync(HttpContext http, SessionRevoked revoked)
+    {
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
+        var claims = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            $$$$"""{"access_token":{"nbf":{"essential":true,"value":"{{{{now}}}}"}}}"""));
+        var authorize = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/{revoked.TenantId}/oauth2/v2.0/authorize";
+        http.Response.Headers.WWWAuthenticate = $"Bearer authorization_uri=\"{authorize}\", error=\"insufficient_claims\", claims=\"{claims}\"";
+        await GraphErrorHandler.WriteAsync(http, 401, "InvalidAuthenticationToken",
+            $"Continuous access evaluation resulted in challenge with result: InteractionRequired and code: {revoked.Code}. {revoked.Message}");
     }
 
     private static string Describe(Exception failure) => failure switch
@@ -222,7 +258,7 @@ internal static partial class TokenEndpoints
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, "name", "roles");
         identity.SetClaim(Claims.Subject, subject.ObjectId).SetClaim("oid", subject.ObjectId).SetClaim("tid", subject.TenantId.ToString())
             .SetClaim("idtyp", subject.IsApp ? "app" : "user").SetClaim("appid", subject.AppId).SetClaim("azp", subject.AppId)
-            .SetClaim("ver", "2.0");
+            .SetClaim("ver", "2.0").SetClaim(PrincipalStates.SessionVersionClaim, subject.SessionVersion);
         if (subject.IsApp)
         {
             identity.SetClaim("app_displayname", subject.DisplayName);
@@ -266,7 +302,7 @@ internal static partial class TokenEndpoints
 }
 
 internal sealed record TokenSubject(Guid TenantId, string ObjectId, bool IsApp, string? DisplayName, string? UserPrincipalName, string AppId,
-    IReadOnlyList<string> RoleIds, IReadOnlyList<string> AppRoles);
+    IReadOnlyList<string> RoleIds, IReadOnlyList<string> AppRoles, long SessionVersion = 0);
 
 /// <summary>Checks a token request against the directory, with Entra's AADSTS errors.</summary>
 internal static class TokenRequests
@@ -381,7 +417,7 @@ internal static class TokenRequests
 
     public static async Task<TokenSubject> SubjectOfUserAsync(IDirectoryStore store, Guid tenantId, StoredObject user, string clientId, CancellationToken ct) =>
         new(tenantId, user.Id, false, (string?)user.Data["displayName"], (string?)user.Data["userPrincipalName"], clientId,
-            [DirectoryRoles.DefaultUserRoleId, .. await RolesOfAsync(store, tenantId, user.Id, ct)], []);
+            [DirectoryRoles.DefaultUserRoleId, .. await RolesOfAsync(store, tenantId, user.Id, ct)], [], PrincipalStates.SessionVersionOf(user));
 
     private static async Task<List<string>> RolesOfAsync(IDirectoryStore store, Guid tenantId, string principalId, CancellationToken ct) =>
         [.. (await store.ListObjectsByRefAsync(tenantId, Schemas.RoleAssignment.Kind, principalId, ct)).Select(a => (string)a.Data["roleDefinitionId"]!)];

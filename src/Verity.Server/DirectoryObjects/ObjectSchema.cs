@@ -111,6 +111,7 @@ internal static class Schemas
         new("businessPhones", PropType.StringArray), new("mail", PropType.String), new("usageLocation", PropType.String),
         new("city", PropType.String), new("country", PropType.String), new("companyName", PropType.String),
         new("employeeId", PropType.String), new("userType", PropType.String), new("preferredLanguage", PropType.String),
+        new("signInSessionsValidFromDateTime", PropType.String, RO),
     ]);
 
     public static readonly ObjectSchema Group = new("group", "microsoft.graph.group", "groups", "Group",

@@ -20,6 +20,7 @@ internal static class UsersEndpoints
         v1.MapPatch("/users/{id}", Update).Requires(Permission.ManageUsers).Audited(Activities.UpdateUser, "User");
         v1.MapDelete("/users/{id}", Delete).Requires(Permission.ManageUsers).Audited(Activities.DeleteUser, "User");
         v1.MapPost("/users/{id}/changePassword", ChangePassword).RequiresSignIn().Audited(Activities.ChangeUserPassword, "User");
+        v1.MapPost("/users/{id}/revokeSignInSessions", RevokeSignInSessions).RequiresSignIn().Audited(Activities.UpdateUser, "User");
         v1.MapGet("/me", Me).RequiresSignIn();
     }
 
@@ -124,6 +125,7 @@ internal static class UsersEndpoints
                 if (reset.Password is { } newPassword)
                 {
                     secrets["passwordHash"] = Secrets.HashPassword(newPassword);
+                    RevokeSessions(data, secrets, audit.Now());
                     resetChanges.Add(new ModifiedProperty("Password", null, null));
                 }
                 var oldForce = (bool?)user.Secrets["forceChangePasswordNextSignIn"] ?? false;
@@ -196,13 +198,57 @@ internal static class UsersEndpoints
             var secrets = user.Secrets.DeepClone().AsObject();
             secrets["passwordHash"] = Secrets.HashPassword(newPassword);
             secrets["forceChangePasswordNextSignIn"] = false;
+            var data = user.Data.DeepClone().AsObject();
+            RevokeSessions(data, secrets, audit.Now());
             var changes = new List<ModifiedProperty> { new("Password", null, null) };
             changes.Add(DirectoryKit.Summary(["Password"]));
-            await writer.CommitAsync(audit, [new UpdateObject(user with { Secrets = secrets })],
+            await writer.CommitAsync(audit, [new UpdateObject(user with { Data = data, Secrets = secrets })],
                 [audit.Entry(Activities.ChangeUserPassword, [DirectoryKit.Target(Schema, user.Id, user.Data, changes)])],
                 _ => [], () => new GraphException(409, "Request_Conflict", "The user is being changed by another request."));
             return Results.NoContent();
         });
+    }
+
+    /// <summary>
+    /// <c>POST /users/{id}/revokeSignInSessions</c>: every token and admin-center session issued to the user so far stops
+    /// working on its next request. The user may revoke their own; anyone else needs to manage users. Entra audits it as
+    /// "Update user" changing StsRefreshTokensValidFrom.
+    /// </summary>
+    private static async Task<IResult> RevokeSignInSessions(HttpContext http, IDirectoryStore store, ChangeWriter writer, string id)
+    {
+        var audit = http.Audit();
+        return await DirectoryKit.RetryOnStaleAsync(async () =>
+        {
+            var user = await store.GetOr404Async(audit.TenantId, Schema, id, http.RequestAborted);
+            audit.Targets = [DirectoryKit.Target(Schema, user)];
+            if (audit.Caller.ObjectId != user.Id && !audit.Caller.Has(Permission.ManageUsers))
+            {
+                throw GraphException.Forbidden("Revoking another user's sessions needs the User Administrator or Global Administrator role.");
+            }
+            await EnsureManageableAsync(store, audit, user, http.RequestAborted);
+            var data = user.Data.DeepClone().AsObject();
+            var secrets = user.Secrets.DeepClone().AsObject();
+            var old = (string?)user.Data["signInSessionsValidFromDateTime"];
+            var now = RevokeSessions(data, secrets, audit.Now());
+            List<ModifiedProperty> changes = [new("StsRefreshTokensValidFrom", DirectoryKit.Encode(old), DirectoryKit.Encode(now))];
+            changes.Add(DirectoryKit.Summary(["StsRefreshTokensValidFrom"]));
+            await writer.CommitAsync(audit, [new UpdateObject(user with { Data = data, Secrets = secrets })],
+                [audit.Entry(Activities.UpdateUser, [DirectoryKit.Target(Schema, user.Id, data, changes)])],
+                _ => [], () => new GraphException(409, "Request_Conflict", "The user is being changed by another request."));
+            return Results.Json(new JsonObject { ["@odata.context"] = $"{GraphResults.MetadataUrl(http.Request)}#Edm.Boolean", ["value"] = true });
+        });
+    }
+
+    /// <summary>
+    /// Ends every session issued so far: the session version that tokens carry moves on (<see cref="PrincipalStates"/>
+    /// refuses older ones), and Graph's <c>signInSessionsValidFromDateTime</c> says from when. Returns that time.
+    /// </summary>
+    private static string RevokeSessions(JsonObject data, JsonObject secrets, DateTimeOffset now)
+    {
+        secrets["sessionVersion"] = ((long?)secrets["sessionVersion"] ?? 0) + 1;
+        var from = DirectoryKit.Timestamp(now);
+        data["signInSessionsValidFromDateTime"] = from;
+        return from;
     }
 
     /// <summary>

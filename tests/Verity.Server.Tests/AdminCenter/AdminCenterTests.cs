@@ -367,6 +367,28 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
     }
 
     [Fact]
+    public async Task Revoked_sign_in_sessions_and_a_password_reset_end_the_admin_center_session_on_the_next_request()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var app = host.NewClient(await tenant.AppTokenAsync());
+        var reader = await tenant.CreateUserAsync(app, "revoked");
+        await tenant.AssignRoleAsync(app, (string)reader["id"]!, ReportsReader);
+        await using var context = await chromium.NewContextAsync(host);
+        var page = await SignInAsync(context, $"revoked@{tenant.Domain}", "User-Password-1!", tenant.Domain);
+
+        await ExpectAsync(await app.PostAsync($"/v1.0/users/{reader["id"]}/revokeSignInSessions", null, Ct), HttpStatusCode.OK);
+
+        Assert.Equal(401, (await context.APIRequest.GetAsync("/v1.0/auditLogs/directoryAudits")).Status);
+        await page.ReloadAsync();
+        await Expect(page.Locator("#password")).ToBeVisibleAsync();
+        var again = await SignInAsync(context, $"revoked@{tenant.Domain}", "User-Password-1!", tenant.Domain);
+        await ExpectAsync(await app.PatchAsync($"/v1.0/users/{reader["id"]}",
+            Json("""{"passwordProfile":{"password":"Reset-Password-2!","forceChangePasswordNextSignIn":false}}"""), Ct), HttpStatusCode.NoContent);
+        await again.ReloadAsync();
+        await Expect(again.Locator("#password")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Pages_forbid_inline_script_and_the_browser_cookie_cannot_change_the_directory()
     {
         var tenant = await host.NewTenantAsync();

@@ -153,7 +153,10 @@ public sealed class UserActivityTests(SqliteHost host) : IClassFixture<SqliteHos
 
         var wrong = await dave.PostAsync($"/v1.0/users/{user["id"]}/changePassword", Json("""{"currentPassword":"nope","newPassword":"New-Passw0rd-2"}"""), Ct);
         var ok = await dave.PostAsync($"/v1.0/users/{user["id"]}/changePassword", Json("""{"currentPassword":"Old-Passw0rd-1","newPassword":"New-Passw0rd-2"}"""), Ct);
-        var forAnother = await dave.PostAsync($"/v1.0/users/{tenant.AdminId}/changePassword", Json("""{"currentPassword":"x","newPassword":"New-Passw0rd-3"}"""), Ct);
+        // A password change ends the sessions issued before it (continuous access), so Dave signs in again.
+        await ExpectErrorAsync(await dave.GetAsync("/v1.0/me", Ct), HttpStatusCode.Unauthorized);
+        using var again = host.NewClient(await tenant.UserTokenAsync($"dave@{tenant.Domain}", "New-Passw0rd-2"));
+        var forAnother = await again.PostAsync($"/v1.0/users/{tenant.AdminId}/changePassword", Json("""{"currentPassword":"x","newPassword":"New-Passw0rd-3"}"""), Ct);
 
         await ExpectErrorAsync(wrong, HttpStatusCode.BadRequest, "current password");
         await ExpectAsync(ok, HttpStatusCode.NoContent);
