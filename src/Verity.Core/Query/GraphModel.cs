@@ -3,8 +3,9 @@ using Microsoft.OData.Edm;
 namespace Verity.Core.Query;
 
 /// <summary>
-/// The EDM model of the Graph types the log API serves (namespace <c>microsoft.graph</c>), as in Graph's CSDL. It
-/// drives <c>$filter</c> parsing and is what <c>GET /v1.0/$metadata</c> returns.
+/// The EDM model of the Graph types the log and directory APIs serve (namespace <c>microsoft.graph</c>), as in Graph's
+/// CSDL. It drives <c>$filter</c> and <c>$orderby</c> parsing and is what <c>GET /v1.0/$metadata</c> returns. Directory
+/// types declare the properties of <see cref="DirectoryFields"/>.
 /// </summary>
 public static class GraphModel
 {
@@ -13,6 +14,8 @@ public static class GraphModel
     public static IEdmModel Model { get; } = Build();
 
     public static IEdmEntityType DirectoryAudit { get; } = (IEdmEntityType)Model.FindDeclaredType($"{Namespace}.directoryAudit");
+
+    public static IEdmEntityType Entity(DirectoryType type) => (IEdmEntityType)Model.FindDeclaredType($"{Namespace}.{type.Name}");
 
     private static EdmModel Build()
     {
@@ -52,8 +55,34 @@ public static class GraphModel
 
         var container = new EdmEntityContainer(Namespace, "GraphService");
         container.AddEntitySet("directoryAudits", directoryAudit);
+        foreach (var type in DirectoryFields.All)
+        {
+            container.AddEntitySet(type.EntitySet, DirectoryEntity(model, type));
+        }
         model.AddElement(container);
         return model;
+    }
+
+    private static EdmEntityType DirectoryEntity(EdmModel model, DirectoryType type)
+    {
+        var entity = new EdmEntityType(Namespace, type.Name);
+        foreach (var field in type.Fields)
+        {
+            var property = field.Type switch
+            {
+                FieldType.Boolean => entity.AddStructuralProperty(field.Name, EdmPrimitiveTypeKind.Boolean, true),
+                FieldType.DateTime => entity.AddStructuralProperty(field.Name, EdmPrimitiveTypeKind.DateTimeOffset, true),
+                FieldType.StringCollection => entity.AddStructuralProperty(field.Name,
+                    new EdmCollectionTypeReference(new EdmCollectionType(EdmCoreModel.Instance.GetString(true)))),
+                _ => entity.AddStructuralProperty(field.Name, EdmPrimitiveTypeKind.String, field.Name != "id"),
+            };
+            if (field.Name == "id")
+            {
+                entity.AddKeys(property);
+            }
+        }
+        model.AddElement(entity);
+        return entity;
     }
 
     private static EdmComplexType Complex(EdmModel model, string name, params string[] stringProperties)

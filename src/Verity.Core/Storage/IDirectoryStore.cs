@@ -105,6 +105,15 @@ public interface IDirectoryStore
     /// <summary>Objects of one kind ordered by id, starting after <paramref name="afterId"/>.</summary>
     Task<IReadOnlyList<StoredObject>> ListObjectsAsync(Guid tenantId, string kind, string? afterId, int top, CancellationToken ct);
 
+    /// <summary>
+    /// A page of the objects of one kind that match <see cref="ObjectQuery.Filter"/>, in <see cref="ObjectQuery.OrderBy"/>
+    /// order then by id, after <see cref="ObjectQuery.After"/>. <see cref="ObjectPage.Next"/> is null on the last page.
+    /// </summary>
+    Task<ObjectPage> QueryObjectsAsync(ObjectQuery query, CancellationToken ct);
+
+    /// <summary>How many objects of the kind match <see cref="ObjectQuery.Filter"/> (order and paging are ignored).</summary>
+    Task<long> CountObjectsAsync(ObjectQuery query, CancellationToken ct);
+
     Task<IReadOnlyList<StoredObject>> ListObjectsByRefAsync(Guid tenantId, string kind, string refId, CancellationToken ct);
 
     Task<IReadOnlyList<string>> ListLinkTargetsAsync(Guid tenantId, string sourceId, string relation, CancellationToken ct);

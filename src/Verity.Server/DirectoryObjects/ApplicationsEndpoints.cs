@@ -14,6 +14,7 @@ internal static class ApplicationsEndpoints
     public static void MapApplications(this RouteGroupBuilder v1)
     {
         v1.MapGet("/applications", List).Requires(Permission.ReadDirectory);
+        v1.MapGet("/applications/$count", Count).Requires(Permission.ReadDirectory);
         v1.MapPost("/applications", Create).Requires(Permission.ManageApplications).Audited(Activities.AddApplication, "Application");
         v1.MapGet("/applications/{id}", Get).Requires(Permission.ReadDirectory);
         v1.MapPatch("/applications/{id}", Update).Requires(Permission.ManageApplications).Audited(Activities.UpdateApplication, "Application");
@@ -23,6 +24,8 @@ internal static class ApplicationsEndpoints
     }
 
     private static Task<IResult> List(HttpContext http, IDirectoryStore store) => DirectoryLists.ListAsync(http, store, Schema);
+
+    private static Task<IResult> Count(HttpContext http, IDirectoryStore store) => DirectoryLists.CountAsync(http, store, Schema);
 
     private static async Task<IResult> Get(HttpContext http, IDirectoryStore store, string id) =>
         GraphResults.Entity(http.Request, "applications", (await store.GetOr404Async(http.Audit().TenantId, Schema, id, http.RequestAborted)).Data);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Verity.Core.Model;
@@ -162,27 +161,4 @@ internal static class DirectoryKit
 
     public static IEnumerable<string> StoredNames(ObjectSchema schema, JsonObject body) =>
         body.Select(p => p.Key).Where(n => schema.Find(n) is { } p && !p.Flags.HasFlag(PropFlags.WriteOnly));
-
-    /// <summary>Parses an opaque directory <c>$skiptoken</c> (the last id of the previous page).</summary>
-    public static string? DecodeSkipToken(string? token)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return null;
-        }
-        string? id = null;
-        try
-        {
-            id = Encoding.UTF8.GetString(Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/').PadRight((token.Length + 3) / 4 * 4, '=')));
-        }
-        catch (FormatException)
-        {
-        }
-        return id is { Length: > 0 and <= 64 } && !id.Any(char.IsControl)
-            ? id
-            : throw GraphException.BadRequest("The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.");
-    }
-
-    public static string EncodeSkipToken(string lastId) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(lastId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

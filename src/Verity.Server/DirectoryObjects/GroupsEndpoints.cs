@@ -15,6 +15,7 @@ internal static class GroupsEndpoints
     public static void MapGroups(this RouteGroupBuilder v1)
     {
         v1.MapGet("/groups", List).Requires(Permission.ReadDirectory);
+        v1.MapGet("/groups/$count", Count).Requires(Permission.ReadDirectory);
         v1.MapPost("/groups", Create).Requires(Permission.ManageGroups).Audited(Activities.AddGroup, "Group");
         v1.MapGet("/groups/{id}", Get).Requires(Permission.ReadDirectory);
         v1.MapPatch("/groups/{id}", Update).Requires(Permission.ManageGroups).Audited(Activities.UpdateGroup, "Group");
@@ -28,6 +29,8 @@ internal static class GroupsEndpoints
     }
 
     private static Task<IResult> List(HttpContext http, IDirectoryStore store) => DirectoryLists.ListAsync(http, store, Schema);
+
+    private static Task<IResult> Count(HttpContext http, IDirectoryStore store) => DirectoryLists.CountAsync(http, store, Schema);
 
     private static async Task<IResult> Get(HttpContext http, IDirectoryStore store, string id) =>
         GraphResults.Entity(http.Request, "groups", (await store.GetOr404Async(http.Audit().TenantId, Schema, id, http.RequestAborted)).Data);

@@ -15,6 +15,7 @@ internal static class ServicePrincipalsEndpoints
     public static void MapServicePrincipals(this RouteGroupBuilder v1)
     {
         v1.MapGet("/servicePrincipals", List).Requires(Permission.ReadDirectory);
+        v1.MapGet("/servicePrincipals/$count", Count).Requires(Permission.ReadDirectory);
         v1.MapPost("/servicePrincipals", Create).Requires(Permission.ManageApplications).Audited(Activities.AddServicePrincipal, "ServicePrincipal");
         v1.MapGet("/servicePrincipals/{id}", Get).Requires(Permission.ReadDirectory);
         v1.MapPatch("/servicePrincipals/{id}", Update).Requires(Permission.ManageApplications).Audited(Activities.UpdateServicePrincipal, "ServicePrincipal");
@@ -22,6 +23,8 @@ internal static class ServicePrincipalsEndpoints
     }
 
     private static Task<IResult> List(HttpContext http, IDirectoryStore store) => DirectoryLists.ListAsync(http, store, Schema);
+
+    private static Task<IResult> Count(HttpContext http, IDirectoryStore store) => DirectoryLists.CountAsync(http, store, Schema);
 
     private static async Task<IResult> Get(HttpContext http, IDirectoryStore store, string id) =>
         GraphResults.Entity(http.Request, "servicePrincipals", (await store.GetOr404Async(http.Audit().TenantId, Schema, id, http.RequestAborted)).Data);

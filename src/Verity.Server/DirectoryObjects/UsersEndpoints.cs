@@ -15,6 +15,7 @@ internal static class UsersEndpoints
     public static void MapUsers(this RouteGroupBuilder v1)
     {
         v1.MapGet("/users", List).Requires(Permission.ReadDirectory);
+        v1.MapGet("/users/$count", Count).Requires(Permission.ReadDirectory);
         v1.MapPost("/users", Create).Requires(Permission.ManageUsers).Audited(Activities.AddUser, "User");
         v1.MapGet("/users/{id}", Get).Requires(Permission.ReadDirectory);
         v1.MapPatch("/users/{id}", Update).Requires(Permission.ManageUsers).Audited(Activities.UpdateUser, "User");
@@ -25,6 +26,8 @@ internal static class UsersEndpoints
     }
 
     private static Task<IResult> List(HttpContext http, IDirectoryStore store) => DirectoryLists.ListAsync(http, store, Schema);
+
+    private static Task<IResult> Count(HttpContext http, IDirectoryStore store) => DirectoryLists.CountAsync(http, store, Schema);
 
     private static async Task<IResult> Get(HttpContext http, IDirectoryStore store, string id)
     {

@@ -18,9 +18,13 @@ internal static class GraphResults
         return Results.Json(body, statusCode: status);
     }
 
-    public static IResult Collection(HttpRequest request, string contextFragment, IEnumerable<JsonObject> items, string? nextLink = null)
+    public static IResult Collection(HttpRequest request, string contextFragment, IEnumerable<JsonObject> items, string? nextLink = null, long? count = null)
     {
         var body = new JsonObject { ["@odata.context"] = $"{MetadataUrl(request)}#{contextFragment}" };
+        if (count is not null)
+        {
+            body["@odata.count"] = count;
+        }
         if (nextLink is not null)
         {
             body["@odata.nextLink"] = nextLink;

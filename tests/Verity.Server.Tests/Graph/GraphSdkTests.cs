@@ -1,5 +1,3 @@
-using Azure.Core.Pipeline;
-using Azure.Identity;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
@@ -13,26 +11,11 @@ namespace Verity.Server.Tests.Graph;
 /// </summary>
 public abstract class GraphSdkTests<THost>(THost host) : IClassFixture<THost> where THost : VerityHost
 {
-    private GraphServiceClient Client(TestTenant tenant)
-    {
-        var handler = host.NewHandler();
-        var credential = new ClientSecretCredential(tenant.Id.ToString(), tenant.ClientId, tenant.ClientSecret, new ClientSecretCredentialOptions
-        {
-            AuthorityHost = host.BaseAddress,
-            DisableInstanceDiscovery = true,
-            Transport = new HttpClientTransport(new HttpClient(host.NewHandler())),
-        });
-        // Positional arguments: the named form hits two overloads (CS0121).
-        var auth = new Microsoft.Graph.Authentication.AzureIdentityAuthenticationProvider(credential, ["127.0.0.1"], null, true,
-            ["https://graph.microsoft.com/.default"]);
-        return new GraphServiceClient(GraphClientFactory.Create(finalHandler: handler), auth, new Uri(host.BaseAddress, "v1.0").ToString());
-    }
-
     [Fact]
     public async Task A_user_created_through_the_sdk_has_its_Add_user_entry_readable_through_AuditLogs()
     {
         var tenant = await host.NewTenantAsync();
-        var graph = Client(tenant);
+        var graph = tenant.Graph();
 
         var created = await graph.Users.PostAsync(new User
         {
@@ -68,7 +51,7 @@ public abstract class GraphSdkTests<THost>(THost host) : IClassFixture<THost> wh
     public async Task The_page_iterator_follows_nextLinks_over_every_entry_exactly_once()
     {
         var tenant = await host.NewTenantAsync();
-        var graph = Client(tenant);
+        var graph = tenant.Graph();
         for (var i = 0; i < 12; i++)
         {
             await graph.Groups.PostAsync(new Group { DisplayName = $"Group {i}", MailEnabled = false, MailNickname = $"g{i}", SecurityEnabled = true },
@@ -90,7 +73,7 @@ public abstract class GraphSdkTests<THost>(THost host) : IClassFixture<THost> wh
     public async Task Paging_thousands_of_entries_while_another_task_writes_sees_no_duplicate_and_no_gap()
     {
         var tenant = await host.NewTenantAsync();
-        var graph = Client(tenant);
+        var graph = tenant.Graph();
         using var admin = await tenant.AdminAsync();
         await Parallel.ForAsync(0, 2500, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = TestContext.Current.CancellationToken }, async (i, ct) =>
         {
@@ -126,7 +109,7 @@ public abstract class GraphSdkTests<THost>(THost host) : IClassFixture<THost> wh
     public async Task Graph_errors_surface_as_ODataError_with_code_and_message()
     {
         var tenant = await host.NewTenantAsync();
-        var graph = Client(tenant);
+        var graph = tenant.Graph();
 
         var error = await Assert.ThrowsAsync<ODataError>(() => graph.Users[Guid.NewGuid().ToString()].GetAsync(cancellationToken: TestContext.Current.CancellationToken));
 

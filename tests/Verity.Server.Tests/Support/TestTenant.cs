@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure.Core.Pipeline;
+using Azure.Identity;
+using Microsoft.Graph;
 using Verity.Server.Hosting;
 
 namespace Verity.Server.Tests.Support;
@@ -54,6 +57,24 @@ internal sealed class TestTenant(VerityHost host, ProvisionedTenant tenant)
     }
 
     public async Task<HttpClient> AdminAsync() => Host.NewClient(await UserTokenAsync(AdminUpn, AdminPassword));
+
+    /// <summary>
+    /// The official client stack, unchanged: Azure.Identity's ClientSecretCredential against Verity's token endpoint,
+    /// then Microsoft.Graph's GraphServiceClient against Verity's API, as this tenant's automation app.
+    /// </summary>
+    public GraphServiceClient Graph()
+    {
+        var credential = new ClientSecretCredential(Id.ToString(), ClientId, ClientSecret, new ClientSecretCredentialOptions
+        {
+            AuthorityHost = Host.BaseAddress,
+            DisableInstanceDiscovery = true,
+            Transport = new HttpClientTransport(new HttpClient(Host.NewHandler())),
+        });
+        // Positional arguments: the named form hits two overloads (CS0121).
+        var auth = new Microsoft.Graph.Authentication.AzureIdentityAuthenticationProvider(credential, ["127.0.0.1"], null, true,
+            ["https://graph.microsoft.com/.default"]);
+        return new GraphServiceClient(GraphClientFactory.Create(finalHandler: Host.NewHandler()), auth, new Uri(Host.BaseAddress, "v1.0").ToString());
+    }
 
     /// <summary>Creates a user as the tenant admin and returns its JSON.</summary>
     public async Task<JsonObject> CreateUserAsync(HttpClient client, string alias, string? password = null, string? displayName = null)

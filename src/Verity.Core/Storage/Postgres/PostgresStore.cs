@@ -116,6 +116,32 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         ReadObjectsAsync($"select {ObjectColumns} from directory_objects where tenant_id = @t and kind = @k and ref_id = @ref order by id", ct,
             ("t", tenantId), ("k", kind), ("ref", refId));
 
+    public async Task<ObjectPage> QueryObjectsAsync(ObjectQuery query, CancellationToken ct)
+    {
+        var sql = new ObjectSql(postgres: true);
+        await using var cmd = Command(sql.Page(query, ObjectColumns), [.. sql.Parameters]);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredObject>();
+        string? key = null;
+        while (await r.ReadAsync(ct))
+        {
+            if (list.Count == query.Top)
+            {
+                return new ObjectPage(list, new ObjectCursor(key, list[^1].Id));
+            }
+            list.Add(ReadObject(r));
+            key = r.IsDBNull(8) ? null : r.GetString(8);
+        }
+        return new ObjectPage(list, null);
+    }
+
+    public async Task<long> CountObjectsAsync(ObjectQuery query, CancellationToken ct)
+    {
+        var sql = new ObjectSql(postgres: true);
+        await using var cmd = Command(sql.Count(query), [.. sql.Parameters]);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     private async Task<IReadOnlyList<StoredObject>> ReadObjectsAsync(string sql, CancellationToken ct, params (string, object)[] args)
     {
         await using var cmd = Command(sql, args);
@@ -123,20 +149,22 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         var list = new List<StoredObject>();
         while (await r.ReadAsync(ct))
         {
-            list.Add(new StoredObject
-            {
-                TenantId = r.GetGuid(0),
-                Kind = r.GetString(1),
-                Id = r.GetString(2),
-                Version = r.GetInt64(3),
-                Data = JsonNode.Parse(r.GetString(4))!.AsObject(),
-                Secrets = JsonNode.Parse(r.GetString(5))!.AsObject(),
-                LookupKey = r.IsDBNull(6) ? null : r.GetString(6),
-                RefId = r.IsDBNull(7) ? null : r.GetString(7),
-            });
+            list.Add(ReadObject(r));
         }
         return list;
     }
+
+    private static StoredObject ReadObject(NpgsqlDataReader r) => new()
+    {
+        TenantId = r.GetGuid(0),
+        Kind = r.GetString(1),
+        Id = r.GetString(2),
+        Version = r.GetInt64(3),
+        Data = JsonNode.Parse(r.GetString(4))!.AsObject(),
+        Secrets = JsonNode.Parse(r.GetString(5))!.AsObject(),
+        LookupKey = r.IsDBNull(6) ? null : r.GetString(6),
+        RefId = r.IsDBNull(7) ? null : r.GetString(7),
+    };
 
     public async Task<IReadOnlyList<string>> ListLinkTargetsAsync(Guid tenantId, string sourceId, string relation, CancellationToken ct)
     {
