@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.OData;
 using Microsoft.OData.UriParser;
 using Verity.Core.Storage;
 
@@ -32,7 +31,7 @@ public static partial class DirectoryQueryParser
 
     public static Parsed<ObjectFilter> ParseFilter(DirectoryType type, string text)
     {
-        var clause = Run(Parser(type, "$filter", BareDate().Replace(Checked(text, "$filter"), "${1}${2}T00:00:00Z")).ParseFilter, "$filter");
+        var clause = ODataParsing.Run(Parser(type, "$filter", BareDate().Replace(Checked(text, "$filter"), "${1}${2}T00:00:00Z")).ParseFilter, "$filter", type.Name);
         var translator = new Translator(type);
         return new(translator.Translate(clause.Expression), translator.Advanced);
     }
@@ -40,7 +39,7 @@ public static partial class DirectoryQueryParser
     /// <summary><c>$orderby=displayName desc</c>: one property that Graph sorts this resource by.</summary>
     public static Parsed<(string Property, bool Descending)> ParseOrderBy(DirectoryType type, string text)
     {
-        var clause = Run(Parser(type, "$orderby", Checked(text, "$orderby")).ParseOrderBy, "$orderby");
+        var clause = ODataParsing.Run(Parser(type, "$orderby", Checked(text, "$orderby")).ParseOrderBy, "$orderby", type.Name);
         var sortable = string.Join(", ", type.Fields.Where(f => f.Sort != Sorting.None).Select(f => f.Name));
         if (clause.ThenBy is not null)
         {
@@ -62,10 +61,19 @@ public static partial class DirectoryQueryParser
     /// </summary>
     public static ObjectFilter ParseSearch(DirectoryType type, string text) => new SearchParser(type, Checked(text, "$search")).Parse();
 
-    private static string Checked(string text, string option) =>
-        string.IsNullOrWhiteSpace(text) ? throw new QueryException($"Invalid {option}: it is empty. Leave {option} out instead.")
-        : text.Length > MaxLength ? throw new QueryException($"{option} is longer than {MaxLength} characters.")
-        : text;
+    private static string Checked(string text, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new QueryException($"Invalid {option}: it is empty. Leave {option} out instead.");
+        }
+        if (text.Length > MaxLength)
+        {
+            throw new QueryException($"{option} is longer than {MaxLength} characters.");
+        }
+        ODataParsing.RefuseNul(text, option);
+        return text;
+    }
 
     private static ODataQueryOptionParser Parser(DirectoryType type, string option, string text) =>
         new(GraphModel.Model, GraphModel.Entity(type), null, new Dictionary<string, string> { [option] = text })
@@ -75,17 +83,6 @@ public static partial class DirectoryQueryParser
             Settings = { MaximumExpansionDepth = 1, MaximumExpansionCount = 1 },
         };
 
-    private static T Run<T>(Func<T> parse, string option)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (ODataException e)
-        {
-            throw new QueryException($"Invalid {option}: {e.Message}");
-        }
-    }
 
     private sealed class Translator(DirectoryType type)
     {

@@ -83,28 +83,14 @@ public static partial class FilterParser
         {
             throw new QueryException($"$filter is longer than {MaxLength} characters.");
         }
+        ODataParsing.RefuseNul(filter, "$filter");
         var parser = new ODataQueryOptionParser(GraphModel.Model, GraphModel.DirectoryAudit, null,
             new Dictionary<string, string> { ["$filter"] = BareDate().Replace(filter, "${1}${2}T00:00:00Z") })
         {
             Resolver = new StringAsEnumResolver { EnableCaseInsensitive = false },
             Settings = { MaximumExpansionDepth = 2, MaximumExpansionCount = 2 },
         };
-        FilterClause clause;
-        try
-        {
-            clause = parser.ParseFilter();
-        }
-        catch (ODataException e)
-        {
-            throw new QueryException($"Invalid $filter: {e.Message}");
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidCastException or InvalidOperationException or NullReferenceException)
-        {
-            // ODataLib's binder throws these (not ODataException) on ill-typed isof() and cast() calls, e.g.
-            // isof(id, null) or cast(category, 1); whatever the binder cannot read is the client's to fix.
-            throw new QueryException("Invalid $filter: it could not be bound to the properties of directoryAudit. isof() and cast() are not "
-                + "supported; compare a property with a literal, e.g. category eq 'UserManagement'.");
-        }
+        var clause = ODataParsing.Run(parser.ParseFilter, "$filter", "directoryAudit");
         return Translate(clause.Expression, Scope.Entry);
     }
 
@@ -268,8 +254,6 @@ public static partial class FilterParser
     {
         ConvertNode convert => Literal(convert.Source, path),
         ConstantNode { Value: null } => throw new QueryException($"Comparing {path} with null is not supported."),
-        ConstantNode { Value: string s } when s.Contains('\0', StringComparison.Ordinal) =>
-            throw new QueryException($"Invalid $filter: string literals compared with {path} may not contain the NUL character (%00)."),
         ConstantNode { Value: string s } => s,
         ConstantNode { Value: DateTimeOffset t } => t.ToUniversalTime(),
         ConstantNode { Value: DateOnly d } => new DateTimeOffset(d.Year, d.Month, d.Day, 0, 0, 0, TimeSpan.Zero),
@@ -278,4 +262,38 @@ public static partial class FilterParser
         ConstantNode other => throw new QueryException($"{path} cannot be compared with the literal {other.LiteralText}."),
         _ => throw new QueryException($"The right side of a comparison on {path} must be a literal."),
     };
+}
+
+/// <summary>What both OData parsers (the log's and the directory's) share: turning the parser's failures into 400s.</summary>
+internal static class ODataParsing
+{
+    /// <summary>
+    /// Runs a parse. ODataException is the parser's word on malformed text; its binder also throws other types on
+    /// ill-typed isof() and cast() calls (isof(id, null), cast(category, 1)). Either way the client has to fix it.
+    /// </summary>
+    public static T Run<T>(Func<T> parse, string option, string typeName)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ODataException e)
+        {
+            throw new QueryException($"Invalid {option}: {e.Message}");
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or InvalidOperationException or NullReferenceException)
+        {
+            throw new QueryException($"Invalid {option}: it could not be bound to the properties of {typeName}. isof() and cast() are not "
+                + "supported; compare a property with a literal.");
+        }
+    }
+
+    /// <summary>PostgreSQL text cannot hold NUL, and no property of a resource does; OData literals cannot escape it.</summary>
+    public static void RefuseNul(string text, string option)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new QueryException($"Invalid {option}: it contains the NUL character (%00), which no value can hold.");
+        }
+    }
 }

@@ -8,17 +8,26 @@ namespace Verity.Server.Tests.Fuzz;
 /// knows and ones it does not, every operator and canonical function (with wrong arities too), literals of every
 /// OData type, lambdas, and then character-level mutations of the result. One seed gives one sequence.
 /// </summary>
-internal sealed class FilterGrammar(int seed)
+internal sealed class FilterGrammar(int seed, IReadOnlyList<string> properties)
 {
     private readonly Random _random = new(seed);
 
-    private static readonly string[] EntryProperties =
+    /// <summary>Paths of directoryAudit, known and unknown.</summary>
+    public static readonly string[] AuditProperties =
     [
         "id", "activityDateTime", "activityDisplayName", "category", "correlationId", "loggedByService", "operationType", "result",
         "resultReason", "initiatedBy", "initiatedBy/user", "initiatedBy/user/id", "initiatedBy/user/displayName",
         "initiatedBy/user/userPrincipalName", "initiatedBy/user/ipAddress", "initiatedBy/app/appId", "initiatedBy/app/displayName",
         "initiatedBy/app/servicePrincipalId", "initiatedBy/app", "targetResources", "additionalDetails", "nope", "initiatedBy/nope",
         "$it", "$it/category", "Category", "id/x", "targetResources/id", "microsoft.graph.directoryAudit/category",
+    ];
+
+    /// <summary>Properties of users, groups, applications and service principals, known and unknown.</summary>
+    public static readonly string[] DirectoryProperties =
+    [
+        "id", "displayName", "userPrincipalName", "accountEnabled", "mail", "mailNickname", "givenName", "jobTitle", "createdDateTime",
+        "businessPhones", "groupTypes", "securityEnabled", "appId", "tags", "identifierUris", "passwordProfile", "assignedLicenses",
+        "signInSessionsValidFromDateTime", "manager", "memberOf", "nope", "DisplayName", "$it", "businessPhones/any(p:p eq '1')",
     ];
 
     private static readonly string[] TargetProperties =
@@ -84,6 +93,11 @@ internal sealed class FilterGrammar(int seed)
         {
             options.Add("$skiptoken=" + Encode(Pick(["abc", "", "AAAA", "!!!", "eyJ9", new string('A', 2000), "%00"])));
         }
+        if (_random.Next(8) == 0)
+        {
+            options.Add("$search=" + Encode(Pick(["\"displayName:ad\"", "\"displayName:\"", "displayName:ad", "\"nope:x\"", "\"mail:a\" OR \"displayName:b\"",
+                "(\"displayName:a\" AND", "\"\"", "\"displayName:" + new string('z', 200) + "\"", "\"description:x\" NOT", "\"displayName:\\\"\""])));
+        }
         if (_random.Next(12) == 0)
         {
             options.Add(Pick(["$expand=x", "$search=x", "$skip=5", "$apply=x", "$format=json", "foo=bar", "$filter=", "$Filter=x"]));
@@ -129,7 +143,7 @@ internal sealed class FilterGrammar(int seed)
         _ => $"{property()}, {Literal()}, {Literal()}",
     };
 
-    private string EntryProperty() => _random.Next(12) == 0 ? Pick(TargetProperties) : Pick(EntryProperties);
+    private string EntryProperty() => _random.Next(12) == 0 ? Pick(TargetProperties) : Pick(properties);
 
     private string Literal() => _random.Next(12) == 0 ? RandomText() : Pick(Literals);
 
