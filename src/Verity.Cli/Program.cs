@@ -4,5 +4,9 @@ using Verity.Cli.Commands;
 var root = new RootCommand("Verity: a self-hosted identity directory with an append-only, Graph-shaped activity log.")
 {
     DbCommand.Create(),
+    TenantCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Exit code 2 for arguments the parser rejects, as every command documents; System.CommandLine itself returns 1.
+var parse = root.Parse(args);
+var exit = await parse.InvokeAsync();
+return parse.Errors.Count > 0 ? 2 : exit;

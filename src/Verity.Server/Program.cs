@@ -2,6 +2,7 @@ using Verity.Server.AdminCenter;
 using Verity.Server.Auth;
 using Verity.Server.Graph;
 using Verity.Server.Hosting;
+using Verity.Server.Operator;
 
 // `--demo` is a switch, which ASP.NET Core's command-line configuration cannot read: turn it into the setting.
 // Configuration files are read once: reloading them means watching the content root recursively, and the SQLite
@@ -33,6 +34,7 @@ app.MapLandingPage();
 app.MapVerityTokens();
 app.MapGraphApi();
 app.MapAdminCenter();
+app.MapOperator();
 
 await app.InitializeVerityAsync();
 await app.RunAsync();

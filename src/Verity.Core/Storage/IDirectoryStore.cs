@@ -76,7 +76,10 @@ public enum ConflictKind
     Stale,
 }
 
-/// <summary>Thrown by <see cref="IDirectoryStore.CommitAsync"/> when one change of a batch conflicts.</summary>
+/// <summary>
+/// Thrown by <see cref="IDirectoryStore.CommitAsync"/> when one change of a batch conflicts, and by
+/// <see cref="IDirectoryStore.CreateTenantAsync"/> when the tenant's id or domain is taken.
+/// </summary>
 public sealed class ChangeConflictException(int index, ConflictKind kind, string reason) : Exception(reason)
 {
     /// <summary>The position of the conflicting change in the batch, or -1 when the backend cannot tell.</summary>
@@ -90,7 +93,14 @@ public interface IDirectoryStore
     /// <summary>Applies the schema files not yet applied. Safe to call from several processes.</summary>
     Task MigrateAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Creates an empty tenant. Throws <see cref="ChangeConflictException"/> (<see cref="ConflictKind.Duplicate"/>)
+    /// when a tenant with the same id or default domain (compared ignoring case) exists; then nothing is created.
+    /// </summary>
     Task CreateTenantAsync(Tenant tenant, CancellationToken ct);
+
+    /// <summary>Every tenant, oldest first.</summary>
+    Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken ct);
 
     Task<Tenant?> GetTenantAsync(Guid tenantId, CancellationToken ct);
 

@@ -16,14 +16,17 @@ internal static class AdminCenterEndpoints
 {
     public static IServiceCollection AddAdminCenter(this IServiceCollection services) => services.AddAdminCenterAuth();
 
+    private static readonly EmbeddedFileProvider Assets = new(typeof(AdminCenterEndpoints).Assembly, "Verity.Server.AdminCenter.wwwroot");
+
     public static void MapAdminCenter(this WebApplication app)
     {
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = "/admin/assets",
-            FileProvider = new EmbeddedFileProvider(typeof(AdminCenterEndpoints).Assembly, "Verity.Server.AdminCenter.wwwroot"),
+            FileProvider = Assets,
             OnPrepareResponse = c => c.Context.Response.Headers.XContentTypeOptions = "nosniff",
         });
+        app.MapGet("/favicon.ico", Favicon); // browsers ask for it on any page, the API's JSON included
         app.MapGet("/admin", ShellAsync); // also serves /admin/
         app.MapGet("/admin/insights", InsightsAsync);
         app.MapGet("/admin/signin", (Delegate)SignIn);
@@ -33,6 +36,13 @@ internal static class AdminCenterEndpoints
             """<p><a href="/admin/signin">Sign in again</a></p>"""));
         app.MapGet("/admin/api/catalogue", (Delegate)CatalogueAsync);
         app.MapAdminPreferences();
+    }
+
+    private static IResult Favicon(HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "public, max-age=86400";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.Stream(Assets.GetFileInfo("favicon.ico").CreateReadStream(), "image/x-icon");
     }
 
     /// <summary>The audit log page, or a sign-in when there is no session, or a refusal when the role does not allow reading logs.</summary>

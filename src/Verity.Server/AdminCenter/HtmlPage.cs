@@ -12,6 +12,9 @@ internal static class HtmlPage
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; " +
         "frame-ancestors 'none'; base-uri 'none'";
 
+    /// <summary>The site icon: SVG where the browser takes it, else the ICO also served at /favicon.ico.</summary>
+    public const string Icons = """<link rel="icon" href="/favicon.ico" sizes="32x32"><link rel="icon" href="/admin/assets/favicon.svg" type="image/svg+xml">""";
+
     /// <summary>HTML-encodes text for an element body or a double-quoted attribute.</summary>
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
@@ -30,6 +33,7 @@ internal static class HtmlPage
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{E(title)} · Verity</title>
+            {Icons}
             <link rel="stylesheet" href="/admin/assets/admin.css">
             {scriptTag}
             </head>

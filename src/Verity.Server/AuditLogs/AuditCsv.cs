@@ -5,7 +5,8 @@ namespace Verity.Server.AuditLogs;
 
 /// <summary>
 /// The Entra admin center's audit CSV (reference §6.6): 86 fixed columns, three target blocks of five modified
-/// properties each and six additional details; whatever does not fit is dropped, missing cells are empty.
+/// properties each and six additional details; missing cells are empty. Whatever does not fit is left out, and an
+/// 87th column, Notes, after Entra's own, says what was left out of that row and points to the JSON download.
 /// Rows are written from the stored JSON, so a download shows exactly what the API serves.
 /// </summary>
 internal static class AuditCsv
@@ -36,6 +37,7 @@ internal static class AuditCsv
         {
             header.AddRange([$"AdditionalDetail{d}Key", $"AdditionalDetail{d}Value"]);
         }
+        header.Add("Notes");
         return [.. header];
     }
 
@@ -55,19 +57,21 @@ internal static class AuditCsv
         RowCells.For(json).WriteAsync(csv, ct);
 
     /// <summary>
-    /// The 86 cells of one row as slices of one buffer, holding each string value unescaped (the stored JSON escapes
+    /// The 87 cells of one row as slices of one buffer, holding each string value unescaped (the stored JSON escapes
     /// every non-ASCII and HTML-sensitive character). One per thread, reused row after row.
     /// </summary>
     private sealed class RowCells
     {
         private const int ActorType = 8, ActorDisplayName = 9, UserAgent = 7, FirstTarget = 17, TargetWidth = 4 + 3 * PropertiesPerTarget;
-        private const int FirstDetail = FirstTarget + Targets * TargetWidth;
+        private const int FirstDetail = FirstTarget + Targets * TargetWidth, Notes = FirstDetail + 2 * Details;
 
         [ThreadStatic]
         private static RowCells? _current;
 
-        private readonly int[] _start = new int[FirstDetail + 2 * Details];
-        private readonly int[] _length = new int[FirstDetail + 2 * Details];
+        private readonly int[] _start = new int[Notes + 1];
+        private readonly int[] _length = new int[Notes + 1];
+        private readonly int[] _moreProperties = new int[Targets];
+        private int _moreTargets, _moreDetails;
         private byte[] _bytes = new byte[4096];
         private int _used;
 
@@ -90,6 +94,8 @@ internal static class AuditCsv
         private void Read(byte[] json)
         {
             System.Array.Clear(_length);
+            System.Array.Clear(_moreProperties);
+            _moreTargets = _moreDetails = 0;
             _used = 0;
             var reader = new Utf8JsonReader(json);
             reader.Read();
@@ -110,6 +116,33 @@ internal static class AuditCsv
                     default: reader.Skip(); break;
                 }
             }
+            if (_moreTargets + _moreDetails + _moreProperties.Sum() > 0)
+            {
+                Constant(Notes, System.Text.Encoding.UTF8.GetBytes(LeftOut()));
+            }
+        }
+
+        /// <summary>What this row leaves out, e.g. "Not shown: 3 more modified properties of target 1. The JSON download has the whole entry."</summary>
+        private string LeftOut()
+        {
+            static string More(int n, string one, string many) => $"{n} more {(n == 1 ? one : many)}";
+            var parts = new List<string>();
+            for (var t = 0; t < Targets; t++)
+            {
+                if (_moreProperties[t] > 0)
+                {
+                    parts.Add(More(_moreProperties[t], "modified property", "modified properties") + $" of target {t + 1}");
+                }
+            }
+            if (_moreTargets > 0)
+            {
+                parts.Add(More(_moreTargets, "target", "targets"));
+            }
+            if (_moreDetails > 0)
+            {
+                parts.Add(More(_moreDetails, "additional detail", "additional details"));
+            }
+            return $"Not shown: {string.Join("; ", parts)}. The JSON download has the whole entry.";
         }
 
         private void Initiator(ref Utf8JsonReader reader)
@@ -174,10 +207,12 @@ internal static class AuditCsv
             {
                 if (t >= Targets || reader.TokenType != JsonTokenType.StartObject)
                 {
+                    _moreTargets += reader.TokenType == JsonTokenType.StartObject ? 1 : 0;
                     reader.Skip();
                     continue;
                 }
-                var first = FirstTarget + t++ * TargetWidth;
+                var index = t++;
+                var first = FirstTarget + index * TargetWidth;
                 while (NextProperty(ref reader) is { } name)
                 {
                     switch (name)
@@ -186,14 +221,14 @@ internal static class AuditCsv
                         case "displayName": Text(ref reader, first + 1); break;
                         case "id": Text(ref reader, first + 2); break;
                         case "userPrincipalName": Text(ref reader, first + 3); break;
-                        case "modifiedProperties": ModifiedProperties(ref reader, first + 4); break;
+                        case "modifiedProperties": ModifiedProperties(ref reader, first + 4, index); break;
                         default: reader.Skip(); break;
                     }
                 }
             }
         }
 
-        private void ModifiedProperties(ref Utf8JsonReader reader, int first)
+        private void ModifiedProperties(ref Utf8JsonReader reader, int first, int target)
         {
             var p = 0;
             if (!IsArray(ref reader))
@@ -204,6 +239,7 @@ internal static class AuditCsv
             {
                 if (p >= PropertiesPerTarget || reader.TokenType != JsonTokenType.StartObject)
                 {
+                    _moreProperties[target] += reader.TokenType == JsonTokenType.StartObject ? 1 : 0;
                     reader.Skip();
                     continue;
                 }
@@ -251,6 +287,10 @@ internal static class AuditCsv
                     var cell = FirstDetail + d++ * 2;
                     (_start[cell], _length[cell]) = key;
                     (_start[cell + 1], _length[cell + 1]) = value;
+                }
+                else
+                {
+                    _moreDetails++;
                 }
                 if (_length[UserAgent] == 0 && _bytes.AsSpan(key.Start, key.Length).SequenceEqual("User-Agent"u8))
                 {

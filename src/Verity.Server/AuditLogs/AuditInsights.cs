@@ -21,7 +21,8 @@ internal static class AuditInsights
 
     private enum List { ByActivity, ByTarget, Recent }
 
-    private sealed record Question(string Id, string Text, string Filter, Answer Answer, string Unit, List List);
+    // SeriesUnit: what the per-day series counts when it is not Unit (the series counts entries; the number may count distinct users).
+    private sealed record Question(string Id, string Text, string Filter, Answer Answer, string Unit, List List, string? SeriesUnit = null);
 
     private static string Names(params Activity[] activities) =>
         $"activityDisplayName in ({string.Join(", ", activities.Select(a => Quote(a.DisplayName)))})";
@@ -29,7 +30,8 @@ internal static class AuditInsights
     private static readonly Question[] Questions =
     [
         new("userChangeTypes", "What types of changes were recently applied to users?", "category eq 'UserManagement'", Answer.Count, "changes", List.ByActivity),
-        new("usersChanged", "How many users were changed?", "category eq 'UserManagement' and result eq 'success'", Answer.DistinctUsers, "users", List.ByTarget),
+        new("usersChanged", "How many users were changed?", "category eq 'UserManagement' and result eq 'success'", Answer.DistinctUsers, "users", List.ByTarget,
+            SeriesUnit: "changes"),
         new("passwordsChanged", "How many passwords were changed?", Names(Activities.ResetUserPassword, Activities.ChangeUserPassword) + " and result eq 'success'",
             Answer.Count, "password resets and changes", List.ByActivity),
         new("groupsAdded", "What groups were recently added?", Names(Activities.AddGroup) + " and result eq 'success'", Answer.Count, "groups added", List.Recent),
@@ -81,6 +83,7 @@ internal static class AuditInsights
                 ["filter"] = filter,
                 ["number"] = number,
                 ["unit"] = q.Unit,
+                ["seriesUnit"] = q.SeriesUnit ?? q.Unit,
                 ["series"] = new JsonArray([.. Enumerable.Range(0, days).Select(d => from.AddDays(d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
                     .Select(day => (JsonNode)new JsonObject { ["date"] = day, ["count"] = perDay.GetValueOrDefault(day) })]),
                 ["items"] = await ItemsAsync(logs, q, query, filter, ct),

@@ -8,10 +8,10 @@ internal static class LandingPage
     private static IResult Render(HttpContext http)
     {
         var origin = System.Net.WebUtility.HtmlEncode($"{http.Request.Scheme}://{http.Request.Host}");
-        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'";
         var html = $$$"""
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Verity</title>
+            <html lang="en"><head><meta charset="utf-8"><title>Verity</title>{{{AdminCenter.HtmlPage.Icons}}}
             <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}</style></head>
             <body><h1>Verity</h1>
             <p>A self-hosted identity directory whose every change lands in an audit log you can query with the Microsoft Graph

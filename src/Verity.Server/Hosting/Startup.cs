@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Verity.Server.Operator;
 
 namespace Verity.Server.Hosting;
 
@@ -15,12 +16,17 @@ internal static class Startup
             .ValidateOnStart();
         builder.Services.AddSingleton<Bootstrap>();
         builder.Services.AddSingleton<TenantProvisioner>();
+        builder.Services.AddOperator(); // its key file is made at start, and its path printed, like the first tenant
         return builder;
     }
 
-    /// <summary>Applies the schema, loads keys and creates the first tenant; prints the URL and, once, the credentials.</summary>
+    /// <summary>
+    /// Applies the schema, loads keys (the operator key file is made if missing) and creates the first tenant; prints
+    /// the URL, the operator key's path and, once, the credentials.
+    /// </summary>
     public static async Task InitializeVerityAsync(this WebApplication app)
     {
+        var operatorKey = app.Services.GetRequiredService<OperatorKey>();
         var result = await app.Services.GetRequiredService<Bootstrap>().RunAsync(app.Lifetime.ApplicationStopping);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -33,6 +39,7 @@ internal static class Startup
                 ? $" (self-signed certificate: {Path.ChangeExtension(https.GeneratedCertificatePath, ".pem")})"
                 : "";
             Console.WriteLine($"Verity is running. Open the admin center at {url}/admin/ in a browser{certificate}.");
+            Console.WriteLine($"  Operator key: {operatorKey.Path} (for `verity tenant create|list`; keep it secret)");
             if (result.Created)
             {
                 Console.WriteLine($"  Tenant:   {result.TenantId}");

@@ -85,7 +85,7 @@ public sealed class AdminCenterDownloadTests(SmallDownloadHost host, Chromium ch
         Assert.Equal($"AuditLogs_{stamp}.csv", name);
         Assert.Equal([0xEF, 0xBB, 0xBF], first[..3]);
         var rows = ParseCsv(first[3..]);
-        Assert.Equal(86, rows[0].Length);
+        Assert.Equal(87, rows[0].Length);
         Assert.Equal(["Date (UTC)", "CorrelationId"], rows[0][..2]);
         Assert.Equal(SmallDownloadHost.MaxRows, rows.Count - 1);
         await Expect(page.Locator("#download-status")).ToContainTextAsync($"Saved {name}: 400 rows");

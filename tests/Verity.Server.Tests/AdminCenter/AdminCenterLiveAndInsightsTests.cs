@@ -161,6 +161,9 @@ public sealed class AdminCenterLiveAndInsightsTests(SqliteHost host, Chromium ch
             }
             Assert.True(expected == shown, $"{id}: the page shows {shown}, the list behind it has {expected}");
             Assert.Equal((long)q["number"]!, shown);
+            // The caption states the same number as the headline, never a sum of the bars (issue 23: 51 users vs 106).
+            var caption = await page.Locator($"#q-{id} figcaption").TextContentAsync();
+            Assert.StartsWith($"{shown} {(string)q["unit"]!} from ", caption, StringComparison.Ordinal);
             await Expect(page.Locator($"#q-{id} svg.chart rect.bar")).ToHaveCountAsync(7);
             Assert.False(string.IsNullOrWhiteSpace(await page.Locator($"#q-{id} svg.chart").GetAttributeAsync("aria-label")));
             await Expect(page.Locator($"#q-{id} .chart-table tbody tr")).ToHaveCountAsync(7);

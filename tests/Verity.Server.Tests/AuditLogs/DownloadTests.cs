@@ -45,12 +45,12 @@ public sealed class DownloadTests(SqliteHost host) : IClassFixture<SqliteHost>
             "\"Target1ModifiedProperty1Name\",\"Target1ModifiedProperty1OldValue\",\"Target1ModifiedProperty1NewValue\"", Encoding.UTF8.GetString(body, 3, body.Length - 3), StringComparison.Ordinal);
         var rows = ParseCsv(body[3..]);
         var header = rows[0];
-        Assert.Equal(86, header.Length);
+        Assert.Equal(87, header.Length);
         Assert.Equal("Target3ModifiedProperty5NewValue", header[73]);
-        Assert.Equal(["AdditionalDetail6Key", "AdditionalDetail6Value"], header[^2..]);
+        Assert.Equal(["AdditionalDetail6Key", "AdditionalDetail6Value", "Notes"], header[^3..]);
         var api = await AllFromApiAsync(admin);
         Assert.Equal(api.Count, rows.Count - 1);
-        Assert.All(rows, r => Assert.Equal(86, r.Length));
+        Assert.All(rows, r => Assert.Equal(87, r.Length));
 
         var update = api.Single(e => (string?)e["activityDisplayName"] == "Update user" && (string?)e["targetResources"]![0]!["id"] == (string?)user["id"]);
         var row = rows.Single(r => r[4] == "Update user" && r[19] == (string?)user["id"]);
@@ -123,7 +123,40 @@ public sealed class DownloadTests(SqliteHost host) : IClassFixture<SqliteHost>
             var detail = d < details.Count ? details[d] : null;
             cells.AddRange([Text(detail, "key"), Text(detail, "value")]);
         }
+        var hidden = targets.Take(3).Select((t, i) => (Count: (t!["modifiedProperties"]?.AsArray().Count ?? 0) - 5, Target: i + 1)).Where(h => h.Count > 0)
+            .Select(h => h.Count == 1 ? $"1 more modified property of target {h.Target}" : $"{h.Count} more modified properties of target {h.Target}").ToList();
+        if (targets.Count > 3)
+        {
+            hidden.Add(targets.Count == 4 ? "1 more target" : $"{targets.Count - 3} more targets");
+        }
+        if (details.Count > 6)
+        {
+            hidden.Add(details.Count == 7 ? "1 more additional detail" : $"{details.Count - 6} more additional details");
+        }
+        cells.Add(hidden.Count > 0 ? $"Not shown: {string.Join("; ", hidden)}. The JSON download has the whole entry." : "");
         return [.. cells.Select(c => c.Length > 0 && "=+-@".Contains(c[0], StringComparison.Ordinal) ? "'" + c : c)];
+    }
+
+    [Fact]
+    public async Task A_csv_row_that_leaves_modified_properties_out_says_so_and_points_to_the_json()
+    {
+        var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var user = await tenant.CreateUserAsync(admin, "many");
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{user["id"]}", Json("""
+            {"givenName":"Ada","surname":"King","jobTitle":"Analyst","department":"Engines","officeLocation":"London",
+             "mobilePhone":"+44 20 0000","city":"London","country":"UK"}
+            """), Ct), HttpStatusCode.NoContent);
+
+        using var response = await admin.GetAsync($"{Download}?format=csv&$filter={Uri.EscapeDataString("activityDisplayName eq 'Update user'")}", Ct);
+        var rows = ParseCsv((await response.Content.ReadAsByteArrayAsync(Ct))[3..]);
+
+        var api = (await AllFromApiAsync(admin)).Single(e => (string?)e["activityDisplayName"] == "Update user");
+        var properties = api["targetResources"]![0]!["modifiedProperties"]!.AsArray().Count;
+        Assert.True(properties > 5, $"{properties} modified properties");
+        var row = Assert.Single(rows.Skip(1));
+        Assert.Equal($"Not shown: {properties - 5} more modified properties of target 1. The JSON download has the whole entry.", row[^1]);
+        Assert.Equal(ExpectedCsvRow(api), row);
     }
 
     [Fact]

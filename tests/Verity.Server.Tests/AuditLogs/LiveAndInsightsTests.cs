@@ -138,6 +138,7 @@ public sealed class LiveAndInsightsTests(SqliteHost host) : IClassFixture<Sqlite
             if (id != "usersChanged")
             {
                 Assert.Equal(count, (long)q["number"]!);
+                Assert.Equal((string?)q["unit"], (string?)q["seriesUnit"]);
             }
             foreach (var item in q["items"]!.AsArray())
             {
@@ -154,6 +155,10 @@ public sealed class LiveAndInsightsTests(SqliteHost host) : IClassFixture<Sqlite
         var changed = await ExpectAsync(await admin.GetAsync($"/v1.0/auditLogs/directoryAudits?$top=1000&$filter={Uri.EscapeDataString((string)questions["usersChanged"]["filter"]!)}", Ct), HttpStatusCode.OK);
         var distinct = changed["value"]!.AsArray().SelectMany(e => e!["targetResources"]!.AsArray()).Where(t => (string?)t!["type"] == "User").Select(t => (string?)t!["id"]).ToHashSet();
         Assert.Equal(distinct.Count, (long)questions["usersChanged"]["number"]!);
+        // The series counts the entries (changes), not users: one user created then updated is two changes, one user.
+        Assert.True((long)changed["value"]!.AsArray().Count > distinct.Count);
+        Assert.Equal("users", (string?)questions["usersChanged"]["unit"]);
+        Assert.Equal("changes", (string?)questions["usersChanged"]["seriesUnit"]);
         Assert.All(users, u => Assert.Contains((string?)u["id"], distinct));
         Assert.Equal(1, (long)questions["passwordsChanged"]["number"]!);
         Assert.Equal(1, (long)questions["groupsAdded"]["number"]!);

@@ -1,26 +1,11 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using static Verity.Server.Tests.Support.VerityCli;
 
 namespace Verity.Server.Tests.Cli;
 
 /// <summary>The built <c>verity</c> command, run as an operator would.</summary>
 public sealed class DbMigrateTests
 {
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "verity.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output, await error);
-    }
-
     [Fact]
     public async Task Db_migrate_applies_the_schema_once_and_says_so()
     {
@@ -50,7 +35,7 @@ public sealed class DbMigrateTests
         var bad = await RunAsync("db", "migrate", "--provider", "oracle");
         var unreachable = await RunAsync("db", "migrate", "--provider", "postgres", "--connection-string", "Host=127.0.0.1;Port=1;Username=x;Timeout=2");
 
-        Assert.NotEqual(0, bad.Exit);
+        Assert.Equal(2, bad.Exit);
         Assert.Contains("oracle", bad.Error, StringComparison.Ordinal);
         Assert.Equal(1, unreachable.Exit);
         Assert.Contains("Migration failed", unreachable.Error, StringComparison.Ordinal);

@@ -24,6 +24,12 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
     public Uri BaseAddress { get; private set; } = null!;
     public X509Certificate2 Certificate { get; private set; } = null!;
 
+    /// <summary>The operator key file the server makes at start (Verity:Operator:KeyFile), for the operator API and CLI.</summary>
+    public string OperatorKeyFile => Path.Combine(_dataDir, "keys", "operator.key");
+
+    /// <summary>The server certificate's public part, as the server writes it for clients (data/https.pem).</summary>
+    public string CertificatePemFile => Path.Combine(_dataDir, "https.pem");
+
     protected abstract Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync();
 
     protected virtual ValueTask DisposeStorageAsync() => ValueTask.CompletedTask;
@@ -46,6 +52,7 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
     {
         builder.UseSetting("Verity:Https:GeneratedCertificatePath", Path.Combine(_dataDir, "https.pfx"));
         builder.UseSetting("Verity:Bootstrap:AdminPassword", "Bootstrap-Admin-1!");
+        builder.UseSetting("Verity:Operator:KeyFile", OperatorKeyFile);
         foreach (var (key, value) in _storage)
         {
             builder.UseSetting(key, value);

@@ -67,8 +67,15 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await ExecAsync(conn, "insert into tenants (id, display_name, default_domain, created_at) values (@id, @name, @domain, @at)", ct,
-            ("id", tenant.Id), ("name", tenant.DisplayName), ("domain", tenant.DefaultDomain), ("at", tenant.CreatedDateTime.UtcDateTime));
+        try
+        {
+            await ExecAsync(conn, "insert into tenants (id, display_name, default_domain, created_at) values (@id, @name, @domain, @at)", ct,
+                ("id", tenant.Id), ("name", tenant.DisplayName), ("domain", tenant.DefaultDomain), ("at", tenant.CreatedDateTime.UtcDateTime));
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation)
+        {
+            throw new ChangeConflictException(-1, ConflictKind.Duplicate, "A tenant with the same id or domain already exists.");
+        }
         foreach (var log in Enum.GetValues<LogName>())
         {
             await ExecAsync(conn, "insert into log_heads (tenant_id, log, next_seq) values (@t, @l, 1)", ct, ("t", tenant.Id), ("l", (short)log));
@@ -82,14 +89,26 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
     public Task<Tenant?> FindTenantByDomainAsync(string domain, CancellationToken ct) =>
         ReadTenantAsync("select id, display_name, default_domain, created_at from tenants where lower(default_domain) = lower(@v)", domain, ct);
 
-    private async Task<Tenant?> ReadTenantAsync(string sql, object value, CancellationToken ct)
+    private async Task<Tenant?> ReadTenantAsync(string sql, object value, CancellationToken ct) =>
+        (await ReadTenantsAsync(sql, ct, value)).FirstOrDefault();
+
+    public async Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken ct) =>
+        await ReadTenantsAsync("select id, display_name, default_domain, created_at from tenants order by created_at, id", ct);
+
+    private async Task<List<Tenant>> ReadTenantsAsync(string sql, CancellationToken ct, object? value = null)
     {
         await using var cmd = reads.CreateCommand(sql);
-        cmd.Parameters.AddWithValue("v", value);
+        if (value is not null)
+        {
+            cmd.Parameters.AddWithValue("v", value);
+        }
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct)
-            ? new Tenant(r.GetGuid(0), r.GetString(1), r.GetString(2), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero))
-            : null;
+        var list = new List<Tenant>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new Tenant(r.GetGuid(0), r.GetString(1), r.GetString(2), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero)));
+        }
+        return list;
     }
 
     public async Task<bool> AnyTenantAsync(CancellationToken ct)

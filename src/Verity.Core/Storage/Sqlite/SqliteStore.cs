@@ -142,7 +142,14 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
                 "insert into tenants (id, display_name, default_domain, created_at) values (@id, @name, @domain, @at)",
                 ("@id", Key(tenant.Id)), ("@name", tenant.DisplayName), ("@domain", tenant.DefaultDomain),
                 ("@at", tenant.CreatedDateTime.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
-            await insert.ExecuteNonQueryAsync(ct);
+            try
+            {
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
+            {
+                throw new ChangeConflictException(-1, ConflictKind.Duplicate, "A tenant with the same id or domain already exists.");
+            }
             foreach (var log in Enum.GetValues<LogName>())
             {
                 using var head = Command(conn, tx, "insert into log_heads (tenant_id, log, next_seq) values (@t, @l, 1)",
@@ -158,15 +165,24 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
     public async Task<Tenant?> FindTenantByDomainAsync(string domain, CancellationToken ct) =>
         await ReadTenantAsync("select id, display_name, default_domain, created_at from tenants where default_domain = @v", domain, ct);
 
-    private async Task<Tenant?> ReadTenantAsync(string sql, string value, CancellationToken ct)
+    private async Task<Tenant?> ReadTenantAsync(string sql, string value, CancellationToken ct) =>
+        (await ReadTenantsAsync(sql, ct, ("@v", value))).FirstOrDefault();
+
+    public async Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken ct) =>
+        await ReadTenantsAsync("select id, display_name, default_domain, created_at from tenants order by created_at, id", ct);
+
+    private async Task<List<Tenant>> ReadTenantsAsync(string sql, CancellationToken ct, params (string Name, object Value)[] args)
     {
         await using var conn = await OpenAsync(ct);
-        using var cmd = Command(conn, null, sql, ("@v", value));
+        using var cmd = Command(conn, null, sql, args);
         using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct)
-            ? new Tenant(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2),
-                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))
-            : null;
+        var list = new List<Tenant>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new Tenant(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2),
+                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
+        }
+        return list;
     }
 
     public async Task<bool> AnyTenantAsync(CancellationToken ct)

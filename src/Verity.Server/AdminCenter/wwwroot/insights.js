@@ -22,17 +22,20 @@ function svg(tag, attributes = {}, ...children) {
   return el;
 }
 
-/** A bar per day; the summary is the chart's accessible name, and the same numbers are in a table below it. */
+/**
+ * A bar per day; the summary is the chart's accessible name, and the same numbers are in a table below it. The summary
+ * states the question's own number, never a sum of the bars: the bars count entries (seriesUnit), while the number
+ * may count something else, such as distinct users changed.
+ */
 function chart(question) {
   const series = question.series ?? [];
   const width = 600; const height = 120; const top = 8; const bottom = 20;
   const max = Math.max(1, ...series.map((p) => p.count));
   const step = width / Math.max(series.length, 1);
-  const total = series.reduce((sum, p) => sum + p.count, 0);
   const peak = series.reduce((best, p) => (p.count > (best?.count ?? -1) ? p : best), null);
   const summary = series.length
-    ? `${number.format(total)} ${question.unit ?? 'entries'} from ${day(series[0].date)} to ${day(series.at(-1).date)}`
-      + (peak && peak.count > 0 ? `; most on ${day(peak.date)} (${number.format(peak.count)})` : '')
+    ? `${number.format(question.number)} ${question.unit} from ${day(series[0].date)} to ${day(series.at(-1).date)}`
+      + (peak && peak.count > 0 ? `; most ${question.seriesUnit} on ${day(peak.date)} (${number.format(peak.count)})` : '')
     : 'No data';
   const bars = series.map((p, i) => {
     const barHeight = ((height - top - bottom) * p.count) / max;
@@ -48,7 +51,7 @@ function chart(question) {
   const graphic = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': summary },
     svg('line', { x1: 0, x2: width, y1: height - bottom, y2: height - bottom, class: 'baseline' }), ...bars, ...labels);
   const table = h('details', { className: 'chart-table' }, h('summary', {}, 'Chart as a table'),
-    h('table', { className: 'grid' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Date (UTC)'), h('th', { scope: 'col' }, 'Count'))),
+    h('table', { className: 'grid' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Date (UTC)'), h('th', { scope: 'col' }, question.seriesUnit))),
       h('tbody', {}, series.map((p) => h('tr', {}, h('td', {}, p.date), h('td', {}, number.format(p.count)))))));
   return h('figure', { className: 'chart-figure' }, graphic, h('figcaption', { className: 'muted small' }, summary), table);
 }
