@@ -89,7 +89,9 @@ internal static class AdminCenterAuth
                     },
                     OnAuthorizationCodeReceived = context =>
                     {
-                        context.TokenEndpointRequest!.TokenEndpoint = Endpoint(context.Request, context.Properties!, "token");
+                        // The back channel goes to the server's own configured origin, never the one the browser's Host header named.
+                        var origin = context.HttpContext.RequestServices.GetRequiredService<PublicOrigin>().Value;
+                        context.TokenEndpointRequest!.TokenEndpoint = $"{origin}{context.Request.PathBase}/{Uri.EscapeDataString(Tenant(context.Request, context.Properties!))}/oauth2/v2.0/token";
                         return Task.CompletedTask;
                     },
                     OnTokenValidated = context =>
@@ -154,14 +156,14 @@ internal static class AdminCenterAuth
         }
     }
 
-    /// <summary><c>{origin}/{tenant}/oauth2/v2.0/{endpoint}</c> for the tenant chosen when sign-in started.</summary>
-    private static string Endpoint(HttpRequest request, AuthenticationProperties properties, string endpoint)
-    {
-        var tenant = properties.Items.TryGetValue(TenantItem, out var t) && !string.IsNullOrEmpty(t) ? t
+    /// <summary>The browser's own <c>{origin}/{tenant}/oauth2/v2.0/{endpoint}</c> for the tenant chosen when sign-in started.</summary>
+    private static string Endpoint(HttpRequest request, AuthenticationProperties properties, string endpoint) =>
+        $"{request.Scheme}://{request.Host}{request.PathBase}/{Uri.EscapeDataString(Tenant(request, properties))}/oauth2/v2.0/{endpoint}";
+
+    private static string Tenant(HttpRequest request, AuthenticationProperties properties) =>
+        properties.Items.TryGetValue(TenantItem, out var t) && !string.IsNullOrEmpty(t) ? t
             : request.Cookies[LastTenantCookie] is { Length: > 0 } last && Guid.TryParse(last, out _) ? last
             : DefaultTenant(request.HttpContext);
-        return $"{request.Scheme}://{request.Host}{request.PathBase}/{Uri.EscapeDataString(tenant)}/oauth2/v2.0/{endpoint}";
-    }
 
     /// <summary>The bootstrap tenant, named by its domain (the domain of the first administrator).</summary>
     public static string DefaultTenant(HttpContext http) =>
