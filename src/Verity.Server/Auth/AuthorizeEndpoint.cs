@@ -55,7 +55,7 @@ internal static class AuthorizeEndpoint
             }
             else
             {
-                var (user, failure) = await TokenRequests.CheckPasswordAsync(store, tenantId, username, http.Request.Form["password"], http.RequestAborted);
+                var (user, failure) = await TokenRequests.CheckPasswordAsync(http.RequestServices, tenantId, username, http.Request.Form["password"], http.RequestAborted);
                 if (user is not null)
                 {
                     var subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!, http.RequestAborted);

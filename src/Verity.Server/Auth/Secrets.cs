@@ -1,35 +1,11 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace Verity.Server.Auth;
 
-/// <summary>Password and client-secret hashing. Plain secrets are never stored or logged.</summary>
+/// <summary>Client-secret hashing and password rules (passwords are hashed by <see cref="PasswordHasher"/>). Plain secrets are never stored or logged.</summary>
 internal static class Secrets
 {
-    private const int Iterations = 100_000;
-
-    /// <summary>PBKDF2-HMAC-SHA256 with a random salt: <c>pbkdf2-sha256$iterations$salt$hash</c>.</summary>
-    public static string HashPassword(string password)
-    {
-        var salt = RandomNumberGenerator.GetBytes(16);
-        var hash = Rfc2898DeriveBytes.Pbkdf2(password, salt, Iterations, HashAlgorithmName.SHA256, 32);
-        return string.Create(CultureInfo.InvariantCulture, $"pbkdf2-sha256${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
-    }
-
-    public static bool VerifyPassword(string password, string? stored)
-    {
-        var parts = stored?.Split('$');
-        if (parts is not ["pbkdf2-sha256", var iterations, var salt, var hash])
-        {
-            return false;
-        }
-        var expected = Convert.FromBase64String(hash);
-        var actual = Rfc2898DeriveBytes.Pbkdf2(password, Convert.FromBase64String(salt), int.Parse(iterations, CultureInfo.InvariantCulture),
-            HashAlgorithmName.SHA256, expected.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
-    }
-
     /// <summary>Client secrets are 256-bit random values, so one SHA-256 is enough (no stretching needed).</summary>
     public static string HashClientSecret(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

@@ -41,6 +41,7 @@ internal static partial class TokenEndpoints
     {
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PrincipalStates>();
+        PasswordHasher.Add(services);
         services.AddOpenIddict().AddServer(o =>
         {
             o.SetTokenEndpointUris("oauth2/v2.0/token")
@@ -307,7 +308,6 @@ internal sealed record TokenSubject(Guid TenantId, string ObjectId, bool IsApp, 
 /// <summary>Checks a token request against the directory, with Entra's AADSTS errors.</summary>
 internal static class TokenRequests
 {
-    private static readonly Lazy<string> UnknownUserHash = new(() => Secrets.HashPassword(Guid.NewGuid().ToString()));
 
     public static async ValueTask ValidateAsync(ValidateTokenRequestContext context)
     {
@@ -369,7 +369,7 @@ internal static class TokenRequests
                 context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
                 return;
             }
-            var (user, error) = await CheckPasswordAsync(store, tenantId, request.Username, request.Password, ct);
+            var (user, error) = await CheckPasswordAsync(http.RequestServices, tenantId, request.Username, request.Password, ct);
             if (user is null)
             {
                 context.Reject(Errors.InvalidGrant, error!);
@@ -392,18 +392,37 @@ internal static class TokenRequests
         context.Reject(Errors.UnsupportedGrantType, "AADSTS70003: The grant type is not supported here. Use client_credentials, password or authorization_code.");
     }
 
-    /// <summary>The user when the password is right and the account enabled; otherwise Entra's AADSTS error.</summary>
-    public static async Task<(StoredObject? User, string? Error)> CheckPasswordAsync(IDirectoryStore store, Guid tenantId, string? username, string? password,
+    /// <summary>
+    /// The user when the password is right and the account enabled; otherwise Entra's AADSTS error. A hash made with
+    /// fewer iterations than configured is replaced with a new one now that the password is known.
+    /// </summary>
+    public static async Task<(StoredObject? User, string? Error)> CheckPasswordAsync(IServiceProvider services, Guid tenantId, string? username, string? password,
         CancellationToken ct)
     {
+        var store = services.GetRequiredService<IDirectoryStore>();
+        var hasher = services.GetRequiredService<PasswordHasher>();
         var user = string.IsNullOrEmpty(username) ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, username.ToLowerInvariant(), ct);
         // An unknown user costs the same hash as a known one, so response times do not reveal which names exist.
-        var hash = (string?)user?.Secrets["passwordHash"] ?? UnknownUserHash.Value;
-        if (!Secrets.VerifyPassword(password ?? "", hash) || user is null)
+        var hash = (string?)user?.Secrets["passwordHash"] ?? hasher.UnknownUserHash;
+        if (!PasswordHasher.VerifyPassword(password ?? "", hash) || user is null)
         {
             return (null, "AADSTS50126: Error validating credentials due to invalid username or password.");
         }
-        return (bool?)user.Data["accountEnabled"] == false ? (null, "AADSTS50057: The user account is disabled.") : (user, null);
+        if ((bool?)user.Data["accountEnabled"] == false)
+        {
+            return (null, "AADSTS50057: The user account is disabled.");
+        }
+        if (hasher.NeedsUpgrade(hash))
+        {
+            var secrets = user.Secrets.DeepClone().AsObject();
+            secrets["passwordHash"] = hasher.HashPassword(password!);
+            // Not an audited change (the password is the same); a lost race with another change just waits for the next sign-in.
+            await services.GetRequiredService<ChangeWriter>().SubmitAsync(new DirectoryChange
+            {
+                TenantId = tenantId, Ops = [new UpdateObject(user with { Secrets = secrets })], Audits = [],
+            });
+        }
+        return (user, null);
     }
 
     /// <summary>The user with this object id when it still exists and is enabled (redeeming a code signed in earlier).</summary>

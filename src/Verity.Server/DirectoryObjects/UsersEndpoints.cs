@@ -45,15 +45,16 @@ internal static class UsersEndpoints
         return await Get(http, store, caller.ObjectId);
     }
 
-    private static async Task<IResult> Create(HttpContext http, IDirectoryStore store, ChangeWriter writer)
+    private static async Task<IResult> Create(HttpContext http, IDirectoryStore store, ChangeWriter writer, PasswordHasher hasher)
     {
         var body = await GraphBody.ReadObjectAsync(http.Request);
-        var data = await CreateAsync(http.Audit(), store, writer, body, http.RequestAborted);
+        var data = await CreateAsync(http.Audit(), store, writer, hasher, body, http.RequestAborted);
         return GraphResults.Entity(http.Request, "users", data, 201);
     }
 
     /// <summary>Creates a user from a Graph request body (also used by bootstrap and the demo seed).</summary>
-    internal static async Task<JsonObject> CreateAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, JsonObject body, CancellationToken ct)
+    internal static async Task<JsonObject> CreateAsync(AuditScope audit, IDirectoryStore store, ChangeWriter writer, PasswordHasher hasher, JsonObject body,
+        CancellationToken ct)
     {
         audit.Targets = [new TargetResource { Type = "User", UserPrincipalName = body["userPrincipalName"] as JsonValue is { } v && v.TryGetValue<string>(out var s) ? s : null }];
         Schema.Validate(body, create: true);
@@ -78,7 +79,7 @@ internal static class UsersEndpoints
         var user = new StoredObject
         {
             TenantId = audit.TenantId, Kind = Schema.Kind, Id = id, Data = data, LookupKey = upn.ToLowerInvariant(),
-            Secrets = new JsonObject { ["passwordHash"] = Secrets.HashPassword(password.Password!), ["forceChangePasswordNextSignIn"] = password.ForceChange },
+            Secrets = new JsonObject { ["passwordHash"] = hasher.HashPassword(password.Password!), ["forceChangePasswordNextSignIn"] = password.ForceChange },
         };
         var changes = DirectoryKit.Diff(null, data, DirectoryKit.StoredNames(Schema, body));
         await writer.CommitAsync(audit, [new InsertObject(user)],
@@ -88,7 +89,7 @@ internal static class UsersEndpoints
         return data;
     }
 
-    private static async Task<IResult> Update(HttpContext http, IDirectoryStore store, ChangeWriter writer, string id)
+    private static async Task<IResult> Update(HttpContext http, IDirectoryStore store, ChangeWriter writer, PasswordHasher hasher, string id)
     {
         var audit = http.Audit();
         var body = await GraphBody.ReadObjectAsync(http.Request);
@@ -127,7 +128,7 @@ internal static class UsersEndpoints
                 var resetChanges = new List<ModifiedProperty>();
                 if (reset.Password is { } newPassword)
                 {
-                    secrets["passwordHash"] = Secrets.HashPassword(newPassword);
+                    secrets["passwordHash"] = hasher.HashPassword(newPassword);
                     RevokeSessions(data, secrets, audit.Now());
                     resetChanges.Add(new ModifiedProperty("Password", null, null));
                 }
@@ -172,7 +173,7 @@ internal static class UsersEndpoints
         });
     }
 
-    private static async Task<IResult> ChangePassword(HttpContext http, IDirectoryStore store, ChangeWriter writer, string id)
+    private static async Task<IResult> ChangePassword(HttpContext http, IDirectoryStore store, ChangeWriter writer, PasswordHasher hasher, string id)
     {
         var audit = http.Audit();
         var body = await GraphBody.ReadObjectAsync(http.Request);
@@ -193,13 +194,13 @@ internal static class UsersEndpoints
             {
                 throw GraphException.BadRequest("changePassword needs currentPassword and newPassword, both strings.");
             }
-            if (!Secrets.VerifyPassword(currentPassword, (string?)user.Secrets["passwordHash"]))
+            if (!PasswordHasher.VerifyPassword(currentPassword, (string?)user.Secrets["passwordHash"]))
             {
                 throw GraphException.BadRequest("The current password is incorrect.", "Request_BadRequest");
             }
             CheckPolicy(newPassword);
             var secrets = user.Secrets.DeepClone().AsObject();
-            secrets["passwordHash"] = Secrets.HashPassword(newPassword);
+            secrets["passwordHash"] = hasher.HashPassword(newPassword);
             secrets["forceChangePasswordNextSignIn"] = false;
             var data = user.Data.DeepClone().AsObject();
             RevokeSessions(data, secrets, audit.Now());

@@ -33,7 +33,7 @@ internal sealed record ProvisionedTenant(Guid TenantId, string Domain, string Ad
 /// Creates a tenant: its subscribed SKUs, a Global Administrator and optionally an application holding the role, all
 /// through the audited directory code, so a tenant's log starts with its own creation.
 /// </summary>
-internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writer, TimeProvider clock)
+internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writer, PasswordHasher hasher, TimeProvider clock)
 {
     public async Task<ProvisionedTenant> ProvisionAsync(TenantRequest request, CancellationToken ct)
     {
@@ -50,7 +50,7 @@ internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writ
             Audits = [],
         });
 
-        var admin = await UsersEndpoints.CreateAsync(system, store, writer, new JsonObject
+        var admin = await UsersEndpoints.CreateAsync(system, store, writer, hasher, new JsonObject
         {
             ["accountEnabled"] = true,
             ["displayName"] = "Verity Administrator",
@@ -71,7 +71,7 @@ internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writ
         }
         if (demoClock is not null)
         {
-            await DemoTenant.SeedAsync(tenant, store, writer, demoClock, ct);
+            await DemoTenant.SeedAsync(tenant, store, writer, hasher, demoClock, ct);
         }
         return new ProvisionedTenant(tenant.Id, domain, request.AdminUserPrincipalName, request.AdminPassword, (string)admin["id"]!, request.ClientId, secret);
     }

@@ -25,7 +25,7 @@ internal static class DemoTenant
     /// <summary>A clock that starts four weeks ago, so the whole demo tenant, its creation included, has a history.</summary>
     public static DemoClock Clock(TimeProvider time) => new(time.GetUtcNow().AddDays(-28), time.GetUtcNow().AddMinutes(-5));
 
-    public static async Task SeedAsync(Tenant tenant, IDirectoryStore store, ChangeWriter writer, DemoClock clock, CancellationToken ct)
+    public static async Task SeedAsync(Tenant tenant, IDirectoryStore store, ChangeWriter writer, PasswordHasher hasher, DemoClock clock, CancellationToken ct)
     {
         var random = new Random(20261124);
         AuditScope As(Caller caller)
@@ -46,7 +46,7 @@ internal static class DemoTenant
             var given = GivenNames[i % GivenNames.Length];
             var surname = Surnames[i / GivenNames.Length];
             var alias = $"{given}.{surname}".ToLowerInvariant();
-            users.Add(await UsersEndpoints.CreateAsync(As(adminCaller), store, writer, new JsonObject
+            users.Add(await UsersEndpoints.CreateAsync(As(adminCaller), store, writer, hasher, new JsonObject
             {
                 ["accountEnabled"] = true,
                 ["displayName"] = $"{given} {surname}",
