@@ -5,6 +5,7 @@ var root = new RootCommand("Verity: a self-hosted identity directory with an app
 {
     DbCommand.Create(),
     TenantCommand.Create(),
+    KeysCommand.Create(),
 };
 // Exit code 2 for arguments the parser rejects, as every command documents; System.CommandLine itself returns 1.
 var parse = root.Parse(args);

@@ -1,53 +1,23 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Verity.Cli.Commands;
 
 /// <summary>
 /// <c>verity tenant create|list</c>: an online command, calling the server's operator API (<c>/operator/tenants</c>)
-/// with the operator key. Exit codes: 0 done; 1 the server was unreachable, refused the key or failed; 2 bad
-/// arguments, including those the server rejects (400) and a domain another tenant has (409).
+/// with the operator key. Exit codes as <see cref="OperatorApi"/>; a domain another tenant has (409) is a 2.
 /// </summary>
 internal static class TenantCommand
 {
-    private const string KeyVariable = "VERITY_OPERATOR_KEY";
-    private const string DefaultKeyFile = "data/keys/operator.key";
-
     public static Command Create()
     {
-        var server = new Option<string>("--server")
-        {
-            Description = "The server's URL",
-            DefaultValueFactory = _ => "https://127.0.0.1:5443",
-        };
-        server.Validators.Add(r =>
-        {
-            if (!Uri.TryCreate(r.GetValueOrDefault<string>(), UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
-            {
-                r.AddError("--server must be an http or https URL, such as https://127.0.0.1:5443.");
-            }
-        });
-        var keyFile = new Option<FileInfo>("--key-file")
-        {
-            Description = $"The file holding the operator key (the server prints its path at start); else ${KeyVariable}, else {DefaultKeyFile}",
-        };
-        var caFile = new Option<FileInfo>("--ca-file")
-        {
-            Description = "A PEM certificate to trust as the server's root, such as the self-signed data/https.pem the server writes",
-        };
-        var json = new Option<bool>("--json") { Description = "Print the server's JSON instead of text" };
+        var api = new OperatorApi();
         var displayName = new Option<string>("--display-name") { Description = "The tenant's name", Required = true };
         var domain = new Option<string>("--domain") { Description = "The tenant's domain, unique across tenants", Required = true };
         var adminUpn = new Option<string>("--admin-upn") { Description = "The first Global Administrator (default admin@<domain>); its password is generated and printed once" };
 
-        var create = new Command("create", "Create a tenant with its first Global Administrator.") { displayName, domain, adminUpn, server, keyFile, caFile, json };
-        create.SetAction((parse, ct) => RunAsync(parse, server, keyFile, caFile, json, (http, ct) =>
+        var create = api.Command("create", "Create a tenant with its first Global Administrator.", [displayName, domain, adminUpn], (parse, http, ct) =>
         {
             var body = new JsonObject { ["displayName"] = parse.GetValue(displayName), ["domain"] = parse.GetValue(domain) };
             if (parse.GetValue(adminUpn) is { } upn)
@@ -55,102 +25,10 @@ internal static class TenantCommand
                 body["adminUserPrincipalName"] = upn;
             }
             return http.PostAsync("operator/tenants", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
-        }, PrintCreated, ct));
-
-        var list = new Command("list", "List every tenant, oldest first.") { server, keyFile, caFile, json };
-        list.SetAction((parse, ct) => RunAsync(parse, server, keyFile, caFile, json, (http, ct) => http.GetAsync("operator/tenants", ct), PrintList, ct));
+        }, PrintCreated);
+        var list = api.Command("list", "List every tenant, oldest first.", [], (_, http, ct) => http.GetAsync("operator/tenants", ct), PrintList);
 
         return new Command("tenant", "Tenants of this server (online: uses the server's operator API and key).") { create, list };
-    }
-
-    private static async Task<int> RunAsync(ParseResult parse, Option<string> server, Option<FileInfo> keyFile, Option<FileInfo> caFile, Option<bool> json,
-        Func<HttpClient, CancellationToken, Task<HttpResponseMessage>> send, Func<JsonNode, string> text, CancellationToken ct)
-    {
-        string key;
-        X509Certificate2? ca;
-        try
-        {
-            key = ReadKey(parse.GetValue(keyFile));
-            ca = parse.GetValue(caFile) is { } file ? X509Certificate2.CreateFromPem(File.ReadAllText(file.FullName)) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
-            return 2;
-        }
-
-        var url = parse.GetValue(server)!;
-        using var http = Client(new Uri(url.EndsWith('/') ? url : url + "/"), key, ca);
-        string body;
-        int status;
-        try
-        {
-            using var response = await send(http, ct);
-            (status, body) = ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            var tls = e.InnerException is System.Security.Authentication.AuthenticationException
-                ? " (to trust the server's self-signed certificate, pass --ca-file with its data/https.pem)"
-                : "";
-            await Console.Error.WriteLineAsync($"Cannot reach {url}: {e.InnerException?.Message ?? e.Message}{tls}");
-            return 1;
-        }
-        if (status is < 200 or > 299)
-        {
-            await Console.Error.WriteLineAsync($"The server answered {status}: {ErrorMessage(body)}");
-            return status is 400 or 409 ? 2 : 1;
-        }
-        var result = JsonNode.Parse(body)!;
-        await Console.Out.WriteLineAsync(parse.GetValue(json) ? result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : text(result));
-        return 0;
-    }
-
-    /// <summary>The key from --key-file, else the environment, else the server's default key file in this directory.</summary>
-    private static string ReadKey(FileInfo? file)
-    {
-        if (file is null && Environment.GetEnvironmentVariable(KeyVariable) is { Length: > 0 } fromEnvironment)
-        {
-            return fromEnvironment.Trim();
-        }
-        var path = file?.FullName ?? Path.GetFullPath(DefaultKeyFile);
-        return File.Exists(path)
-            ? File.ReadAllText(path).Trim()
-            : throw new IOException($"No operator key: {path} does not exist. Pass --key-file with the path the server prints at start, or set {KeyVariable}.");
-    }
-
-    /// <summary>HTTPS that trusts the system's roots, or only <paramref name="ca"/> when given; the host name is checked either way.</summary>
-    private static HttpClient Client(Uri server, string key, X509Certificate2? ca)
-    {
-        var handler = new SocketsHttpHandler();
-        if (ca is not null)
-        {
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { ca },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            };
-        }
-        var http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return http;
-    }
-
-    /// <summary>The message of a Graph error body (<c>{"error":{"code","message"}}</c>), or the body itself.</summary>
-    private static string ErrorMessage(string body)
-    {
-        try
-        {
-            return JsonNode.Parse(body)?["error"] is { } error ? $"{error["code"]}: {error["message"]}" : body;
-        }
-        catch (JsonException)
-        {
-            return body;
-        }
     }
 
     private static string PrintCreated(JsonNode tenant) => string.Join(Environment.NewLine,
@@ -163,8 +41,6 @@ internal static class TenantCommand
     {
         string[] header = ["ID", "DOMAIN", "CREATED (UTC)", "DISPLAY NAME"];
         var rows = list["value"]!.AsArray().Select(t => new[] { (string)t!["id"]!, (string)t["domain"]!, (string)t["createdDateTime"]!, (string)t["displayName"]! }).ToList();
-        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i])));
-        return string.Join(Environment.NewLine, [Line(header), .. rows.Select(Line)]);
+        return OperatorApi.Table(header, rows);
     }
 }

@@ -147,12 +147,13 @@ public interface IDirectoryStore
         return Task.CompletedTask;
     }
 
-    /// <summary>A server-wide setting (signing keys); the first writer of a key wins and every caller gets its value.</summary>
-    Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct);
 
     /// <summary>The value of a setting, or null when none was stored under <paramref name="key"/>.</summary>
     Task<string?> GetSettingAsync(string key, CancellationToken ct);
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any earlier value (last writer wins).</summary>
     Task SetSettingAsync(string key, string value, CancellationToken ct);
+
+    /// <summary>Removes the setting stored under <paramref name="key"/>, if any.</summary>
+    Task DeleteSettingAsync(string key, CancellationToken ct);
 }

@@ -116,7 +116,7 @@ internal static class AdminCenterAuth
         {
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                IssuerSigningKeyResolver = (_, _, _, _) => [keys.SigningKey],
+                IssuerSigningKeyResolver = (_, _, _, _) => keys.SigningKeys,
                 IssuerValidator = TokenEndpoints.ValidateIssuer,
                 ValidAudience = AuthorizeEndpoint.AdminCenterClientId,
                 NameClaimType = "name",

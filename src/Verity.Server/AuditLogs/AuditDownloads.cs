@@ -31,7 +31,7 @@ internal static class AuditDownloads
     private const int PageSize = 1_000;
     private static readonly string[] Supported = ["format", "$filter", "$orderby", "maxRows", "cursor"];
 
-    public static async Task Download(HttpContext http, ILogStore logs, SkipTokens tokens, IOptions<DownloadOptions> options, TimeProvider time)
+    public static async Task Download(HttpContext http, ILogStore logs, KeyRing keys, IOptions<DownloadOptions> options, TimeProvider time)
     {
         var request = http.Request;
         foreach (var key in request.Query.Keys.Where(k => !Supported.Contains(k, StringComparer.Ordinal)))
@@ -59,7 +59,7 @@ internal static class AuditDownloads
         if (request.Query.TryGetValue("cursor", out var cursor))
         {
             // The cursor names the first entry of this file; pages continue after the entry just before it.
-            var first = tokens.Codec.Decode(cursor.ToString(), fingerprint)
+            var first = keys.SkipTokens.Decode(cursor.ToString(), fingerprint)
                 ?? throw GraphException.BadRequest("The download cursor is invalid, was altered, or belongs to a different query. Use the Link header exactly as returned.");
             after = descending ? first + 1 : first - 1;
         }
@@ -70,7 +70,7 @@ internal static class AuditDownloads
             var link = QueryHelpers.AddQueryString(
                 UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path),
                 request.Query.Where(q => q.Key != "cursor").Select(q => KeyValuePair.Create(q.Key, (string?)q.Value.ToString()))
-                    .Append(KeyValuePair.Create("cursor", (string?)tokens.Codec.Encode(next, fingerprint))));
+                    .Append(KeyValuePair.Create("cursor", (string?)keys.SkipTokens.Encode(next, fingerprint))));
             http.Response.Headers.Link = $"<{link}>; rel=\"next\"";
         }
         var stamp = time.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

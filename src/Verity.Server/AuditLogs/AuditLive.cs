@@ -17,7 +17,7 @@ internal static class AuditLive
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public static async Task Stream(HttpContext http, ILogStore logs, LogSignal signal, SkipTokens tokens)
+    public static async Task Stream(HttpContext http, ILogStore logs, LogSignal signal, KeyRing keys)
     {
         var request = http.Request;
         foreach (var key in request.Query.Keys.Where(k => k != "$filter"))
@@ -30,7 +30,7 @@ internal static class AuditLive
         long last;
         if (request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastEventId)
         {
-            last = tokens.Codec.Decode(lastEventId, fingerprint)
+            last = keys.SkipTokens.Decode(lastEventId, fingerprint)
                 ?? throw GraphException.BadRequest("Last-Event-ID is not a cursor of this feed: reconnect without it to start from now.");
         }
         else
@@ -56,7 +56,7 @@ internal static class AuditLive
                 foreach (var entry in page.Entries)
                 {
                     last = entry.Seq;
-                    await body.WriteAsync(Encoding.UTF8.GetBytes($"event: entry\nid: {tokens.Codec.Encode(last, fingerprint)}\ndata: "), ct);
+                    await body.WriteAsync(Encoding.UTF8.GetBytes($"event: entry\nid: {keys.SkipTokens.Encode(last, fingerprint)}\ndata: "), ct);
                     await body.WriteAsync(entry.Json, ct);
                     await body.WriteAsync("\n\n"u8.ToArray(), ct);
                 }

@@ -83,7 +83,7 @@ internal static class AuditLogsEndpoints
         }
     }
 
-    private static async Task List(HttpContext http, ILogStore logs, SkipTokens tokens)
+    private static async Task List(HttpContext http, ILogStore logs, KeyRing keys)
     {
         var request = http.Request;
         foreach (var key in request.Query.Keys.Where(k => !Supported.Contains(k, StringComparer.Ordinal)))
@@ -110,13 +110,13 @@ internal static class AuditLogsEndpoints
         long? after = null;
         if (request.Query.TryGetValue("$skiptoken", out var token))
         {
-            after = tokens.Codec.Decode(token.ToString(), fingerprint)
+            after = keys.SkipTokens.Decode(token.ToString(), fingerprint)
                 ?? throw GraphException.BadRequest("The $skiptoken is invalid, was altered, or belongs to a different query. Follow @odata.nextLink exactly as returned.");
         }
         var query = new LogQuery { TenantId = http.Audit().TenantId, Top = top, Descending = descending, AfterSeq = after, Filter = filter };
         var page = await logs.QueryAsync(query, http.RequestAborted);
         long? count = withCount ? await logs.CountAsync(query, http.RequestAborted) : null;
-        var next = page.HasMore ? DirectoryLists.NextLink(request, tokens.Codec.Encode(page.Entries[^1].Seq, fingerprint)) : null;
+        var next = page.HasMore ? DirectoryLists.NextLink(request, keys.SkipTokens.Encode(page.Entries[^1].Seq, fingerprint)) : null;
         var select = ParseSelect(request);
         await GraphResults.WriteRawCollectionAsync(http.Response, $"{GraphResults.MetadataUrl(request)}#auditLogs/directoryAudits", next,
             page.Entries.Select(e => select is null ? e.Json : Project(e.Json, select)), count);
@@ -143,18 +143,4 @@ internal static class AuditLogsEndpoints
     /// <summary>What a skiptoken is bound to: the tenant and every option that shapes the result.</summary>
     internal static string Fingerprint(Guid tenantId, bool descending, string filter) =>
         $"directoryAudits|{tenantId}|{(descending ? "desc" : "asc")}|{filter}";
-}
-
-/// <summary>The skiptoken codec with the server's persistent key, loaded at start.</summary>
-internal sealed class SkipTokens(IDirectoryStore store)
-{
-    private SkipTokenCodec? _codec;
-
-    public SkipTokenCodec Codec => _codec ?? throw new InvalidOperationException("SkipTokens.LoadAsync has not run.");
-
-    public async Task LoadAsync(CancellationToken ct)
-    {
-        var key = await store.GetOrAddSettingAsync("skiptoken-key-v1", static () => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), ct);
-        _codec = new SkipTokenCodec(Convert.FromBase64String(key));
-    }
 }

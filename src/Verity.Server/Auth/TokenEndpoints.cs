@@ -39,7 +39,6 @@ internal static partial class TokenEndpoints
 
     public static IServiceCollection AddVerityTokens(this IServiceCollection services)
     {
-        services.AddSingleton<KeyRing>();
         services.AddSingleton<PrincipalStates>();
         PasswordHasher.Add(services);
         services.AddOpenIddict().AddServer(o =>
@@ -63,11 +62,15 @@ internal static partial class TokenEndpoints
             o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
                 .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
         });
+        // The active key first (OpenIddict signs and seals with the first), then the retired ones that still validate;
+        // rebuilt whenever the ring rotates.
         services.AddOptions<OpenIddictServerOptions>().Configure<KeyRing>((o, keys) =>
         {
-            o.SigningCredentials.Add(new SigningCredentials(keys.SigningKey, SecurityAlgorithms.RsaSha256));
-            o.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+            o.SigningCredentials.AddRange(keys.SigningKeys.Select(k => new SigningCredentials(k, SecurityAlgorithms.RsaSha256)));
+            o.EncryptionCredentials.AddRange(keys.EncryptionKeys.Select(k =>
+                new EncryptingCredentials(k, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512)));
         });
+        services.AddSingleton<Microsoft.Extensions.Options.IOptionsChangeTokenSource<OpenIddictServerOptions>, KeyRingChanges>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddSingleton<ValidatedTokenCache>();
@@ -78,7 +81,7 @@ internal static partial class TokenEndpoints
             o.TokenHandlers.Add(cache);
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                IssuerSigningKeyResolver = (_, _, _, _) => [keys.SigningKey],
+                IssuerSigningKeyResolver = (_, _, _, _) => keys.SigningKeys,
                 ValidAudiences = [GraphResource, "https://graph.microsoft.com"],
                 IssuerValidator = ValidateIssuer,
                 ClockSkew = TimeSpan.FromMinutes(2),

@@ -10,7 +10,6 @@ internal static class GraphEndpoints
     public static IServiceCollection AddGraphApi(this IServiceCollection services)
     {
         services.AddSingleton<DirectoryFilter>();
-        services.AddSingleton<SkipTokens>();
         services.AddOptions<AuditLogs.DownloadOptions>().BindConfiguration(AuditLogs.DownloadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }

@@ -88,7 +88,7 @@ internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writ
 }
 
 /// <summary>First start: applies the schema, loads keys, and on an empty store creates the configured tenant.</summary>
-internal sealed class Bootstrap(IDirectoryStore store, KeyRing keys, SkipTokens skipTokens, TenantProvisioner provisioner,
+internal sealed class Bootstrap(IDirectoryStore store, KeyRing keys, TenantProvisioner provisioner,
     Microsoft.Extensions.Options.IOptions<BootstrapOptions> options, ILogger<Bootstrap> logger)
 {
     public sealed record Result(Guid TenantId, string AdminUserPrincipalName, string? GeneratedPassword, bool Created);
@@ -97,7 +97,6 @@ internal sealed class Bootstrap(IDirectoryStore store, KeyRing keys, SkipTokens 
     {
         await store.MigrateAsync(ct);
         await keys.LoadAsync(ct);
-        await skipTokens.LoadAsync(ct);
         var o = options.Value;
         if (await store.AnyTenantAsync(ct))
         {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Verity.Server.Auth;
 using Verity.Server.Operator;
 
 namespace Verity.Server.Hosting;
@@ -10,6 +11,7 @@ internal static class Startup
     public static WebApplicationBuilder AddVerityHosting(this WebApplicationBuilder builder)
     {
         builder.AddVerityLogging();
+        builder.AddVerityKeys();
         PublicOrigin.Add(builder.Services);
         builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section)
             .Validate(o => o.AdminUserPrincipalName.Count(c => c == '@') == 1, "Verity:Bootstrap:AdminUserPrincipalName must look like name@domain.")

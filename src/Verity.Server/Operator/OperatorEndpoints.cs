@@ -30,6 +30,9 @@ internal static partial class OperatorEndpoints
         var tenants = app.MapGroup("/operator/tenants").AddEndpointFilter(RequireOperatorKeyAsync);
         tenants.MapPost("", CreateTenantAsync);
         tenants.MapGet("", ListTenantsAsync);
+        var keys = app.MapGroup("/operator/keys").AddEndpointFilter(RequireOperatorKeyAsync);
+        keys.MapGet("", ListKeys);
+        keys.MapPost("/rotate", RotateKeysAsync);
     }
 
     private static async ValueTask<object?> RequireOperatorKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -99,6 +102,32 @@ internal static partial class OperatorEndpoints
     /// <summary><c>GET /operator/tenants</c>: every tenant, oldest first.</summary>
     private static async Task<IResult> ListTenantsAsync(IDirectoryStore store, CancellationToken ct) =>
         Results.Json(new JsonObject { ["value"] = new JsonArray([.. (await store.ListTenantsAsync(ct)).Select(t => (JsonNode)Json(t))]) });
+
+    /// <summary><c>GET /operator/keys</c>: the key ring's generations, newest first, without any secret.</summary>
+    private static IResult ListKeys(KeyRing keys, IOptions<KeyOptions> options) =>
+        Results.Json(new JsonObject { ["value"] = new JsonArray([.. keys.Generations.Select(g => (JsonNode)Json(g, keys, options.Value))]) });
+
+    /// <summary>
+    /// <c>POST /operator/keys/rotate</c>: a new generation signs tokens, seals codes and skiptokens from now on; the
+    /// earlier ones keep validating what they signed until <c>Verity:Keys:RetiredKeyLifetime</c> after today.
+    /// </summary>
+    private static async Task<IResult> RotateKeysAsync(KeyRing keys, IOptions<KeyOptions> options, CancellationToken ct)
+    {
+        var fresh = await keys.RotateAsync(ct);
+        return Results.Json(Json(keys.Generations.Single(g => g.Id == fresh.Id), keys, options.Value), statusCode: 201);
+    }
+
+    private static JsonObject Json(KeyGeneration generation, KeyRing keys, KeyOptions options) => new()
+    {
+        ["generation"] = generation.Id,
+        ["signingKeyId"] = keys.SigningKeys.Zip(keys.Generations).Single(p => p.Second.Id == generation.Id).First.KeyId,
+        ["status"] = generation.Retired is null ? "active" : "retired",
+        ["createdDateTime"] = Timestamp(generation.Created),
+        ["retiredDateTime"] = generation.Retired is { } retired ? Timestamp(retired) : null,
+        ["validUntilDateTime"] = generation.Retired is { } until ? Timestamp(until + options.RetiredKeyLifetime) : null,
+    };
+
+    private static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static JsonObject Json(Tenant tenant) => new()
     {

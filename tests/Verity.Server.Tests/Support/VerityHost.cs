@@ -27,6 +27,9 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
     /// <summary>The operator key file the server makes at start (Verity:Operator:KeyFile), for the operator API and CLI.</summary>
     public string OperatorKeyFile => Path.Combine(_dataDir, "keys", "operator.key");
 
+    /// <summary>This host's key ring (token, skiptoken and Data Protection keys).</summary>
+    public string KeyDirectory => Path.Combine(_dataDir, "keys");
+
     /// <summary>The server certificate's public part, as the server writes it for clients (data/https.pem).</summary>
     public string CertificatePemFile => Path.Combine(_dataDir, "https.pem");
 
@@ -57,6 +60,7 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
             builder.UseSetting("Verity:Passwords:Pbkdf2Iterations", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         builder.UseSetting("Verity:Operator:KeyFile", OperatorKeyFile);
+        builder.UseSetting("Verity:Keys:Directory", KeyDirectory);
         foreach (var (key, value) in _storage)
         {
             builder.UseSetting(key, value);

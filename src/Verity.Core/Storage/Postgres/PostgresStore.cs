@@ -206,14 +206,6 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct)
-    {
-        await using var insert = Command("insert into settings (key, value) values (@k, @v) on conflict (key) do nothing", ("k", key), ("v", create()));
-        await insert.ExecuteNonQueryAsync(ct);
-        await using var select = Command("select value from settings where key = @k", ("k", key));
-        return (string)(await select.ExecuteScalarAsync(ct))!;
-    }
-
     public async Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct)
     {
         var entries = changes.SelectMany(c => c.ToEntries()).ToList();
@@ -837,5 +829,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         await using var upsert = Command("insert into settings (key, value) values (@k, @v) on conflict (key) do update set value = excluded.value",
             ("k", key), ("v", value));
         await upsert.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task DeleteSettingAsync(string key, CancellationToken ct)
+    {
+        await using var delete = Command("delete from settings where key = @k", ("k", key));
+        await delete.ExecuteNonQueryAsync(ct);
     }
 }

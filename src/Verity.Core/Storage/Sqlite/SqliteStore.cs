@@ -287,20 +287,6 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
         return (long)(await cmd.ExecuteScalarAsync(ct))! == 1;
     }
 
-    public async Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct)
-    {
-        string? value = null;
-        await WriteAsync(async (conn, tx) =>
-        {
-            using var insert = Command(conn, tx, "insert into settings (key, value) values (@k, @v) on conflict (key) do nothing",
-                ("@k", key), ("@v", create()));
-            await insert.ExecuteNonQueryAsync(ct);
-            using var select = Command(conn, tx, "select value from settings where key = @k", ("@k", key));
-            value = (string)(await select.ExecuteScalarAsync(ct))!;
-        }, ct);
-        return value!;
-    }
-
     public async Task CommitAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct) => await await ApplyAsync(changes, ct);
 
     public Task<Task> ApplyAsync(IReadOnlyList<DirectoryChange> changes, CancellationToken ct) =>
@@ -917,5 +903,12 @@ public sealed class SqliteStore : ILogStore, IDirectoryStore, IDisposable
             using var upsert = Command(conn, tx, "insert into settings (key, value) values (@k, @v) on conflict (key) do update set value = excluded.value",
                 ("@k", key), ("@v", value));
             await upsert.ExecuteNonQueryAsync(ct);
+        }, ct);
+
+    public async Task DeleteSettingAsync(string key, CancellationToken ct) =>
+        await WriteAsync(async (conn, tx) =>
+        {
+            using var delete = Command(conn, tx, "delete from settings where key = @k", ("@k", key));
+            await delete.ExecuteNonQueryAsync(ct);
         }, ct);
 }
