@@ -58,7 +58,7 @@ public abstract class CrashTests : IAsyncDisposable
         var settings = new Dictionary<string, string>
         {
             ["Verity:Storage:Provider"] = provider, ["Verity:Storage:ConnectionString"] = connectionString,
-            ["Verity:Bootstrap:TenantId"] = _tenantId.ToString(), ["Verity:Bootstrap:AdminPassword"] = "Crash-Admin-1!",
+            ["Verity:Bootstrap:TenantId"] = _tenantId.ToString(),
             ["Verity:Bootstrap:ClientId"] = ClientId, ["Verity:Bootstrap:ClientSecret"] = ClientSecret,
         };
         var outcome = new Outcome();
