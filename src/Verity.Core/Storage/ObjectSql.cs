@@ -15,6 +15,26 @@ internal sealed class ObjectSql(bool postgres)
 
     public List<(string Name, object Value)> Parameters { get; } = [];
 
+    /// <summary>
+    /// Reads a <see cref="Page"/>'s rows: up to <paramref name="top"/> objects, and the cursor after the last of them
+    /// when one more row came back. The sort key is the column after the object's (index 8).
+    /// </summary>
+    public static async Task<ObjectPage> ReadPageAsync(System.Data.Common.DbDataReader r, int top, Func<StoredObject> read, CancellationToken ct)
+    {
+        var list = new List<StoredObject>();
+        string? key = null;
+        while (await r.ReadAsync(ct))
+        {
+            if (list.Count == top)
+            {
+                return new ObjectPage(list, new ObjectCursor(key, list[^1].Id));
+            }
+            list.Add(read());
+            key = r.IsDBNull(8) ? null : r.GetString(8);
+        }
+        return new ObjectPage(list, null);
+    }
+
     private string Collate => postgres ? " collate \"C\"" : "";
 
     /// <summary>The page: the object columns, then the sort key; one row more than <c>Top</c> tells whether a next page exists.</summary>

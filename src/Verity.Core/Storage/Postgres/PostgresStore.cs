@@ -140,18 +140,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource?
         var sql = new ObjectSql(postgres: true);
         await using var cmd = Command(sql.Page(query, ObjectColumns), [.. sql.Parameters]);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<StoredObject>();
-        string? key = null;
-        while (await r.ReadAsync(ct))
-        {
-            if (list.Count == query.Top)
-            {
-                return new ObjectPage(list, new ObjectCursor(key, list[^1].Id));
-            }
-            list.Add(ReadObject(r));
-            key = r.IsDBNull(8) ? null : r.GetString(8);
-        }
-        return new ObjectPage(list, null);
+        return await ObjectSql.ReadPageAsync(r, query.Top, () => ReadObject(r), ct);
     }
 
     public async Task<long> CountObjectsAsync(ObjectQuery query, CancellationToken ct)
