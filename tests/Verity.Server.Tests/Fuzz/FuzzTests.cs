@@ -101,7 +101,7 @@ public abstract partial class FuzzTests<THost>(THost host) : IClassFixture<THost
         Assert.True(refused.Count > Count / 10, $"Only {refused.Count} of {Count} bodies were refused: the grammar no longer reaches the validators.");
     }
 
-    /// <summary>Null when the response is acceptable: below 500, and any error in Graph's shape without internals.</summary>
+    /// <summary>Null when the response is acceptable: below 500, naming no internals, and any error in Graph's shape.</summary>
     private static async Task<string?> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
@@ -110,13 +110,13 @@ public abstract partial class FuzzTests<THost>(THost host) : IClassFixture<THost
         {
             return $"{status} {Truncate(text)}";
         }
-        if (status < 400)
-        {
-            return null;
-        }
         if (Leak().IsMatch(text))
         {
             return $"{status} leaks internals: {Truncate(text)}";
+        }
+        if (status < 400)
+        {
+            return null;
         }
         try
         {
