@@ -116,7 +116,7 @@ internal static class AdminCenterAuth
         {
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                IssuerSigningKeyResolver = (_, _, _, _) => keys.SigningKeys,
+                IssuerSigningKeyResolver = (_, _, kid, _) => keys.SigningKeysFor(kid),
                 IssuerValidator = TokenEndpoints.ValidateIssuer,
                 ValidAudience = AuthorizeEndpoint.AdminCenterClientId,
                 NameClaimType = "name",

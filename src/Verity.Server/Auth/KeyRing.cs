@@ -72,6 +72,19 @@ internal sealed class KeyRing(IDirectoryStore store, IDataProtectionProvider pro
     /// <summary>Every key a token may still be signed with, the active one first.</summary>
     public IReadOnlyList<RsaSecurityKey> SigningKeys => Current.Signing;
 
+    /// <summary>
+    /// The keys to check a token signed as <paramref name="keyId"/> with. A kid this server does not know may come from
+    /// a rotation another server just made: the ring is read again first (when its file changed).
+    /// </summary>
+    public IReadOnlyList<RsaSecurityKey> SigningKeysFor(string? keyId)
+    {
+        if (keyId is not null && !Current.Signing.Any(k => k.KeyId == keyId))
+        {
+            ReloadIfChanged();
+        }
+        return Current.Signing;
+    }
+
     /// <summary>Every key OpenIddict's own tokens (codes) may be sealed with, the active one first.</summary>
     public IReadOnlyList<SymmetricSecurityKey> EncryptionKeys => Current.Encryption;
 

@@ -81,7 +81,7 @@ internal static partial class TokenEndpoints
             o.TokenHandlers.Add(cache);
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                IssuerSigningKeyResolver = (_, _, _, _) => keys.SigningKeys,
+                IssuerSigningKeyResolver = (_, _, kid, _) => keys.SigningKeysFor(kid),
                 ValidAudiences = [GraphResource, "https://graph.microsoft.com"],
                 IssuerValidator = ValidateIssuer,
                 ClockSkew = TimeSpan.FromMinutes(2),
