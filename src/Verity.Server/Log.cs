@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "No Verity:Keys:CertificatePath: the Data Protection keys in {Directory} that encrypt Verity's key ring are protected only by the directory's permissions")]
     public static partial void KeysUnencrypted(ILogger logger, string directory);
+
+    [LoggerMessage(8, LogLevel.Warning, "Pruning expired and used OAuth token entries failed; trying again in an hour")]
+    public static partial void TokenPruneFailed(ILogger logger, Exception exception);
 }

@@ -5,10 +5,10 @@ using Verity.Core.Storage.Sqlite;
 namespace Verity.Core.Storage;
 
 /// <summary>
-/// An opened backend: one object serving both contracts, so a change and its audit entries share a transaction,
-/// and how many group-commit writers it takes.
+/// An opened backend: one object serving every contract, so a change and its audit entries share a transaction,
+/// and how many group-commit writers it takes. <see cref="OAuth"/> holds the authorization server's entries.
 /// </summary>
-public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writers)
+public sealed record Stores(IDirectoryStore Directory, ILogStore Log, IOAuthStore OAuth, int Writers)
 {
     public const string DefaultSqlite = "Data Source=data/verity.db";
 
@@ -26,10 +26,10 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, int Writer
                 var (writes, reads, queries) = PostgresConnectionStrings(connectionString);
                 var postgres = new PostgresStore(NpgsqlDataSource.Create(writes), NpgsqlDataSource.Create(reads), NpgsqlDataSource.Create(queries));
                 // Two writers: one batch's round trips and fsync overlap the next batch's work.
-                return new Stores(postgres, postgres, 2);
+                return new Stores(postgres, postgres, postgres, 2);
             case "sqlite":
                 var sqlite = new SqliteStore(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString);
-                return new Stores(sqlite, sqlite, 1);
+                return new Stores(sqlite, sqlite, sqlite, 1);
             default:
                 throw new ArgumentException($"Unknown storage provider '{provider}': use sqlite or postgres.", nameof(provider));
         }

@@ -20,11 +20,13 @@ internal static class AuthorizeEndpoint
     public const string AdminCenterClientId = "c44b4083-3bb0-49c1-b47d-974e53cbdf3c";
     public const string AdminCenterCallbackPath = "/admin/signin-oidc";
 
-    /// <summary>Degraded mode has no client store: the client and its redirect URI are checked here.</summary>
+    /// <summary>The admin center's callback on the origin the request came to: its one redirect URI.</summary>
+    public static string CallbackOf(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}{AdminCenterCallbackPath}";
+
+    /// <summary>The client and its redirect URI, as <see cref="ClientStore"/> describes them, with Entra's errors.</summary>
     public static ValueTask Validate(ValidateAuthorizationRequestContext context)
     {
-        var request = context.Transaction.GetHttpRequest()!;
-        var callback = $"{request.Scheme}://{request.Host}{request.PathBase}{AdminCenterCallbackPath}";
+        var callback = CallbackOf(context.Transaction.GetHttpRequest()!);
         if (!string.Equals(context.ClientId, AdminCenterClientId, StringComparison.OrdinalIgnoreCase))
         {
             context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{context.ClientId}' was not found. Only the admin center signs in here.");

@@ -41,14 +41,26 @@ internal static partial class TokenEndpoints
     {
         services.AddSingleton<PrincipalStates>();
         PasswordHasher.Add(services);
-        services.AddOpenIddict().AddServer(o =>
+        services.AddHttpContextAccessor();
+        services.AddHostedService<TokenPruner>();
+        services.AddOpenIddict()
+            .AddCore(o => o.SetDefaultApplicationEntity<OAuthClient>().SetDefaultAuthorizationEntity<OAuthAuthorization>().SetDefaultTokenEntity<OAuthToken>()
+                .ReplaceApplicationStore<OAuthClient, ClientStore>(ServiceLifetime.Scoped)
+                .ReplaceAuthorizationStore<OAuthAuthorization, AuthorizationStore>(ServiceLifetime.Scoped)
+                .ReplaceTokenStore<OAuthToken, TokenStore>(ServiceLifetime.Scoped))
+            .AddServer(o =>
         {
             o.SetTokenEndpointUris("oauth2/v2.0/token")
              .SetAuthorizationEndpointUris("oauth2/v2.0/authorize")
              .SetConfigurationEndpointUris("v2.0/.well-known/openid-configuration")
              .SetJsonWebKeySetEndpointUris("discovery/v2.0/keys");
             o.AllowClientCredentialsFlow().AllowPasswordFlow().AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
-            o.EnableDegradedMode();
+            // Codes and tokens have entries in Verity's store (TokenStore): a code is redeemed once, and a replayed one
+            // revokes what its first redemption issued. Clients come from ClientStore; TokenRequests and
+            // AuthorizeEndpoint.Validate decide which client may use which grant and check secrets, so OpenIddict's
+            // permission lists are not used and its secret check (one stored hash per client) is removed.
+            o.IgnoreEndpointPermissions().IgnoreGrantTypePermissions().IgnoreResponseTypePermissions().IgnoreScopePermissions();
+            o.RemoveEventHandler(OpenIddictServerHandlers.ValidateClientSecret.Descriptor);
             o.DisableScopeValidation();
             o.DisableAccessTokenEncryption();
             o.SetAccessTokenLifetime(TimeSpan.FromHours(1));
@@ -57,8 +69,11 @@ internal static partial class TokenEndpoints
                 .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
             o.AddEventHandler<ProcessRequestContext>(b => b.UseInlineHandler(ResolveTenantAsync)
                 .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order + 1).SetType(OpenIddictServerHandlerType.Custom));
-            o.AddEventHandler<ValidateTokenRequestContext>(b => b.UseInlineHandler(TokenRequests.ValidateAsync).SetType(OpenIddictServerHandlerType.Custom));
-            o.AddEventHandler<ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(AuthorizeEndpoint.Validate).SetType(OpenIddictServerHandlerType.Custom));
+            // Before OpenIddict's own client and code checks, so that callers get Entra's AADSTS errors.
+            o.AddEventHandler<ValidateTokenRequestContext>(b => b.UseInlineHandler(TokenRequests.ValidateAsync)
+                .SetOrder(OpenIddictServerHandlers.Exchange.ValidateAuthentication.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddEventHandler<ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(AuthorizeEndpoint.Validate)
+                .SetOrder(OpenIddictServerHandlers.Authentication.ValidateAuthentication.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
             o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
                 .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
         });
@@ -113,6 +128,11 @@ internal static partial class TokenEndpoints
     /// <summary>A valid token still has to agree with the directory now (<see cref="PrincipalStates"/>).</summary>
     private static async Task EvaluateAccessAsync(TokenValidatedContext context)
     {
+        if (await IsRevokedAsync(context.HttpContext, context.Principal!))
+        {
+            context.Fail(new TokenRevokedException());
+            return;
+        }
         var states = context.HttpContext.RequestServices.GetRequiredService<PrincipalStates>();
         var (principal, revoked) = await states.EvaluateAsync(context.Principal!, context.HttpContext.RequestAborted);
         if (revoked is not null)
@@ -123,6 +143,25 @@ internal static partial class TokenEndpoints
         }
         context.Principal = principal;
     }
+
+    /// <summary>
+    /// Tokens redeemed from an authorization code carry its authorization (<c>oi_au_id</c>), and a replay of the code
+    /// revokes their entries (RFC 6749 §4.1.2), so such a token needs its entry still valid. Tokens of the other grants
+    /// have no authorization and cost no lookup.
+    /// </summary>
+    private static async Task<bool> IsRevokedAsync(HttpContext http, ClaimsPrincipal principal)
+    {
+        if (principal.FindFirst(Claims.Private.AuthorizationId) is null)
+        {
+            return false;
+        }
+        var entry = Guid.TryParse(principal.FindFirst("tid")?.Value, out var tenantId) && principal.FindFirst(Claims.Private.TokenId)?.Value is { } id
+            ? await http.RequestServices.GetRequiredService<IOAuthStore>().FindTokenAsync(tenantId, id, http.RequestAborted)
+            : null;
+        return entry?.Status != Statuses.Valid;
+    }
+
+    private sealed class TokenRevokedException() : SecurityTokenException("the token was revoked (its authorization code was redeemed again).");
 
     /// <summary>
     /// Entra's continuous-access-evaluation answer: 401 with a claims challenge asking for a token issued from now on
@@ -145,6 +184,7 @@ internal static partial class TokenEndpoints
         SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the signature is invalid.",
         SecurityTokenInvalidAudienceException => "invalid audience.",
         SecurityTokenInvalidIssuerException => "invalid issuer.",
+        TokenRevokedException => failure.Message,
         _ => "the token is malformed or was not issued by this server.",
     };
 
@@ -330,14 +370,10 @@ internal static class TokenRequests
         }
         var clientId = request.ClientId.ToLowerInvariant();
         var app = await store.FindObjectAsync(tenantId, Schemas.Application.Kind, clientId, ct);
-
-        if (request.IsClientCredentialsGrantType())
+        // A directory application is a confidential client in every grant, and its secret is checked here only (see
+        // ClientStore): against each of its passwords that has not expired.
+        if (app is not null)
         {
-            if (app is null)
-            {
-                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
-                return;
-            }
             var passwords = app.Secrets["passwords"]?.AsObject() ?? [];
             var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
             var valid = request.ClientSecret is { Length: > 0 } secret && passwords.Any(p =>
@@ -346,6 +382,15 @@ internal static class TokenRequests
             if (!valid)
             {
                 context.Reject(Errors.InvalidClient, $"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is the client secret value, not the client secret ID, for a secret added to app '{request.ClientId}'.");
+                return;
+            }
+        }
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            if (app is null)
+            {
+                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
                 return;
             }
             var sp = await store.FindObjectAsync(tenantId, Schemas.ServicePrincipal.Kind, clientId, ct);

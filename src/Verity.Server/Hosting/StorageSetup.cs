@@ -31,6 +31,7 @@ internal static class StorageSetup
         });
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Directory);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Log);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().OAuth);
         builder.Services.AddSingleton<LogSignal>();
         builder.Services.AddSingleton(sp => new ChangeWriter(sp.GetRequiredService<IDirectoryStore>(), sp.GetRequiredService<Stores>().Writers, sp.GetRequiredService<LogSignal>()));
         builder.Services.AddSingleton(TimeProvider.System);

@@ -70,6 +70,25 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
     }
 
     [Fact]
+    public async Task A_directory_application_is_a_confidential_client_in_the_password_grant_too()
+    {
+        var tenant = await host.NewTenantAsync();
+        Task<HttpResponseMessage> PasswordGrant(string? secret) => tenant.RequestTokenAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password", ["client_id"] = tenant.ClientId, ["username"] = tenant.AdminUpn, ["password"] = tenant.AdminPassword,
+            ["client_secret"] = secret ?? "",
+        });
+
+        var wrong = await PasswordGrant("not-the-secret");
+        var none = await PasswordGrant(null);
+        var right = await PasswordGrant(tenant.ClientSecret);
+
+        Assert.Contains("AADSTS7000215", await wrong.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("AADSTS7000215", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
     public async Task A_disabled_user_cannot_sign_in()
     {
         var tenant = await host.NewTenantAsync();

@@ -17,8 +17,8 @@ namespace Verity.Core.Storage.Postgres;
 /// doubled; Update user fell from 6,135 to 3,498/s; docs/benchmarks.md, session 16).
 /// </param>
 /// <param name="queryDataSource">Log queries: filter SQL varies too much to prepare automatically.</param>
-public sealed class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource? readDataSource = null, NpgsqlDataSource? queryDataSource = null)
-    : ILogStore, IDirectoryStore
+public sealed partial class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource? readDataSource = null, NpgsqlDataSource? queryDataSource = null)
+    : ILogStore, IDirectoryStore, IOAuthStore
 {
     private readonly NpgsqlDataSource reads = readDataSource ?? dataSource;
     private readonly NpgsqlDataSource queries = queryDataSource ?? readDataSource ?? dataSource;
