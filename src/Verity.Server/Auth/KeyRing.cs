@@ -288,6 +288,8 @@ internal static class KeyRingSetup
             .Validate(o => o.RetiredKeyLifetime >= TimeSpan.FromHours(1), "Verity:Keys:RetiredKeyLifetime must be at least 01:00:00, the access tokens' lifetime.")
             .ValidateOnStart();
         var keys = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
+        // Both levels made private here: a mode given when creating a directory applies to the last level only.
+        KeyRing.CreatePrivateDirectory(Path.GetFullPath(keys.Directory));
         var directory = Path.Combine(Path.GetFullPath(keys.Directory), "data-protection");
         KeyRing.CreatePrivateDirectory(directory);
         var protection = builder.Services.AddDataProtection().SetApplicationName("Verity").PersistKeysToFileSystem(new DirectoryInfo(directory));

@@ -58,7 +58,16 @@ internal static class Https
         var notBefore = TimeProvider.System.GetUtcNow().AddDays(-1);
         using var cert = request.CreateSelfSigned(notBefore, notBefore.AddYears(5));
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(generated)!);
-        File.WriteAllBytes(generated, cert.Export(X509ContentType.Pfx));
+        // The private key: readable by the server's user only (the PEM beside it is the public part, for clients).
+        var file = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(generated, file))
+        {
+            stream.Write(cert.Export(X509ContentType.Pfx));
+        }
         File.WriteAllText(Path.ChangeExtension(generated, ".pem"), cert.ExportCertificatePem());
         return X509CertificateLoader.LoadPkcs12FromFile(generated, null);
     }
