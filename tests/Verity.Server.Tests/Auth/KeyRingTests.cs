@@ -72,11 +72,14 @@ public sealed class KeyRingTests(LegacyKeysHost host) : IClassFixture<LegacyKeys
         var ring = await File.ReadAllBytesAsync(Path.Combine(host.KeyDirectory, "token-keys.dat"), Ct);
         Assert.DoesNotContain(host.LegacySigningKey[..40], Encoding.Latin1.GetString(ring), StringComparison.Ordinal);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(host.KeyDirectory, "data-protection"), "key-*.xml"));
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Assert.Equal(Private, File.GetUnixFileMode(host.KeyDirectory));
-        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(host.KeyDirectory, "data-protection")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(host.KeyDirectory, "token-keys.dat")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.ChangeExtension(host.CertificatePemFile, ".pfx")));
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Assert.Equal(Private, File.GetUnixFileMode(host.KeyDirectory));
+            Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(host.KeyDirectory, "data-protection")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(host.KeyDirectory, "token-keys.dat")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.ChangeExtension(host.CertificatePemFile, ".pfx")));
+        }
         await using var db = new SqliteConnection($"Data Source={host.DatabaseFile};Mode=ReadOnly;Pooling=False");
         await db.OpenAsync(Ct);
         await using var settings = db.CreateCommand();
