@@ -11,6 +11,7 @@ internal static class GraphEndpoints
     {
         services.AddSingleton<DirectoryFilter>();
         services.AddSingleton<SkipTokens>();
+        services.AddGraphThrottling();
         services.AddOptions<AuditLogs.DownloadOptions>().BindConfiguration(AuditLogs.DownloadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
