@@ -28,7 +28,6 @@ public sealed class ChangeWriter : IAsyncDisposable
     /// <summary>Changes waiting to be committed, at most, unless the constructor is told otherwise.</summary>
     public const int DefaultCapacity = 2_000;
 
-    private readonly int _capacity;
     private volatile bool _closed;
     private readonly IDirectoryStore _store;
     private readonly LogSignal? _signal;
@@ -51,11 +50,20 @@ public sealed class ChangeWriter : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _store = store;
         _signal = signal;
-        _capacity = capacity;
+        Capacity = capacity;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(capacity) { SingleReader = writers == 1, FullMode = BoundedChannelFullMode.Wait });
         // Threads of their own: SQLite commits block (and fsync), and blocked pool threads on two cores starve requests.
         _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
+
+    /// <summary>
+    /// True while the queue has no room: a hint for refusing a change before doing its work, as <see cref="SubmitAsync"/>
+    /// would refuse it after. Under overload a refusal must cost little.
+    /// </summary>
+    public bool IsFull => _queue.Reader.Count >= Capacity;
+
+    /// <summary>Changes that may wait for a writer at once.</summary>
+    public int Capacity { get; }
 
     /// <summary>Objects as committed through this writer, for read-modify-writes that the store version-checks.</summary>
     public CommittedObjects Objects { get; } = new();
@@ -76,7 +84,7 @@ public sealed class ChangeWriter : IAsyncDisposable
         if (!_queue.Writer.TryWrite(pending))
         {
             ObjectDisposedException.ThrowIf(_closed, this);
-            throw new ChangeQueueFullException(_capacity);
+            throw new ChangeQueueFullException(Capacity);
         }
         var outcome = await pending.Done.Task.ConfigureAwait(false);
         Objects.Record(change, outcome);

@@ -44,6 +44,10 @@ internal sealed class DirectoryFilter(ChangeWriter writer, TimeProvider time) : 
         var required = metadata?.GetMetadata<RequiresPermission>()
             ?? throw new InvalidOperationException($"Endpoint {http.GetEndpoint()?.DisplayName} declares no permission.");
         var audited = metadata.GetMetadata<AuditedAs>();
+        if (audited is not null && writer.IsFull)
+        {
+            throw new ChangeQueueFullException(writer.Capacity);
+        }
         try
         {
             if (required.Permission is { } permission && !caller.Has(permission))
