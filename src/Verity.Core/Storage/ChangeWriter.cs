@@ -51,6 +51,7 @@ public sealed class ChangeWriter : IAsyncDisposable
         _store = store;
         _signal = signal;
         Capacity = capacity;
+        // Wait is the mode in which TryWrite refuses when full (the Drop modes would take the change and lose another).
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(capacity) { SingleReader = writers == 1, FullMode = BoundedChannelFullMode.Wait });
         // Threads of their own: SQLite commits block (and fsync), and blocked pool threads on two cores starve requests.
         _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];

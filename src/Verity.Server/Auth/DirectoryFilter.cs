@@ -46,6 +46,7 @@ internal sealed class DirectoryFilter(ChangeWriter writer, TimeProvider time) : 
         var audited = metadata.GetMetadata<AuditedAs>();
         if (audited is not null && writer.IsFull)
         {
+            // Refused before any work: under overload a refusal must cost less than a write.
             throw new ChangeQueueFullException(writer.Capacity);
         }
         try

@@ -91,7 +91,8 @@ internal static class Throttling
 
     /// <summary>Graph's 429 for a change the write queue has no room for (<see cref="ChangeQueueFullException"/>).</summary>
     public static Task WriteQueueFullAsync(HttpContext http) =>
-        TooManyRequestsAsync(http, WriteRetryAfterSeconds, "Too many directory changes are waiting to be committed. Please retry after the number of seconds in Retry-After.");
+        TooManyRequestsAsync(http, WriteRetryAfterSeconds,
+            "Too many directory changes are waiting to be committed. Please retry after the number of seconds in Retry-After.");
 
     /// <summary>Tenant and app id of a signed-in caller of a Graph endpoint; null for any other request.</summary>
     private static (string Tenant, string App)? GraphCaller(HttpContext http) =>
