@@ -35,6 +35,9 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
     /// </summary>
     public double? Rate { get; init; }
 
+    /// <summary>Write mode with --rate: connections the open loop uses (the warm-up keeps --concurrency).</summary>
+    public int? Connections { get; init; }
+
     /// <summary>A directory whose databases are kept and reused by later runs (read mode fills them once).</summary>
     public string? Keep { get; init; }
 
@@ -83,6 +86,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
             Scenarios = scenarios,
             Batch = int.Parse(Get("--batch", "64"), CultureInfo.InvariantCulture),
             Rate = rate,
+            Connections = Get("--connections", "") is { Length: > 0 } connections ? int.Parse(connections, CultureInfo.InvariantCulture) : null,
             Keep = Get("--keep", "") is { Length: > 0 } keep ? Path.GetFullPath(keep) : null,
         };
     }

@@ -7,6 +7,8 @@ using Verity.Load;
 //                 window is an open loop (as wrk2): R requests/s offered over --concurrency connections, latency from
 //                 each request's due time, so a server that falls behind shows a lower rate and the queue it built.
 //                 --scenarios add-group,update-user,baselines picks and orders them (update-user alone: a fresh database).
+//                 --connections N spreads the open loop over N connections (default --concurrency), enough to offer
+//                 an overloaded server more requests than it can hold; 429 answers are counted apart from errors.
 //   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
 //                 the same queries straight on the store.
 //   --mode index-cost: the store's append rate with every index and with each group of filter indexes dropped.
@@ -28,8 +30,8 @@ if (options.Mode == "index-cost")
 }
 var report = options.Mode == "read"
     ? new List<string>()
-    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | errors | Verity CPU µs/op | database CPU µs/op | generator CPU µs/op | disk KB/op | idle % |",
-       "|---|---|---|---|---|---|---|---|---|---|---|---|---|"];
+    : ["| engine | scenario | concurrency | ops/s | p50 ms | p95 ms | p99 ms | 429 | other errors | Verity CPU µs/op | database CPU µs/op | generator CPU µs/op | disk KB/op | idle % | Verity anon RSS MB start / peak / end |",
+       "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"];
 var downloads = new List<string>
 {
     "| engine | format | rows | time | size | peak server RSS |",

@@ -9,10 +9,10 @@ namespace Verity.Load;
 internal static class Scenarios
 {
     public static Task<string> CreateGroupsAsync(ApiClient api, int serverPid, string engine, LoadOptions options) =>
-        RunAsync(api, serverPid, engine, "POST /v1.0/groups (Add group)", options, async (http, worker, i) =>
+        RunAsync(api, serverPid, engine, "POST /v1.0/groups (Add group)", options, 201, (http, worker, i) =>
         {
             var body = $$"""{"displayName":"Load group {{worker}}-{{i}}","mailEnabled":false,"mailNickname":"load{{worker}}x{{i}}","securityEnabled":true}""";
-            return await http.SendAsync(RawHttp.Request("POST", "/v1.0/groups", api.Http.BaseAddress!.Authority, api.Token, body)) == 201;
+            return http.SendAsync(RawHttp.Request("POST", "/v1.0/groups", api.Http.BaseAddress!.Authority, api.Token, body));
         });
 
     public static async Task<string> UpdateUsersAsync(ApiClient api, int serverPid, string engine, LoadOptions options)
@@ -26,11 +26,11 @@ internal static class Scenarios
             using var response = await api.Http.PostAsync("/v1.0/users", new StringContent(body, Encoding.UTF8, "application/json"), ct);
             users[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["id"]!;
         });
-        return await RunAsync(api, serverPid, engine, "PATCH /v1.0/users/{id} (Update user)", options, async (http, worker, i) =>
+        return await RunAsync(api, serverPid, engine, "PATCH /v1.0/users/{id} (Update user)", options, 204, (http, worker, i) =>
         {
             var body = $$"""{"jobTitle":"Title {{worker}}-{{i}}"}""";
             var path = $"/v1.0/users/{users[(worker + i * options.Concurrency) % users.Length]}";
-            return await http.SendAsync(RawHttp.Request("PATCH", path, api.Http.BaseAddress!.Authority, api.Token, body)) == 204;
+            return http.SendAsync(RawHttp.Request("PATCH", path, api.Http.BaseAddress!.Authority, api.Token, body));
         });
     }
 
@@ -47,18 +47,39 @@ internal static class Scenarios
         return count;
     }
 
-    private static async Task<string> RunAsync(ApiClient api, int serverPid, string engine, string name, LoadOptions options, Func<RawHttp, int, int, Task<bool>> operation)
+    /// <summary>
+    /// Warm-up, then the measured window. <paramref name="operation"/> sends one request on a connection (worker,
+    /// iteration) and returns its status; <paramref name="success"/> is that of a served request, and a 429 is counted
+    /// apart from other errors.
+    /// </summary>
+    private static async Task<string> RunAsync(ApiClient api, int serverPid, string engine, string name, LoadOptions options, int success,
+        Func<RawHttp, int, int, Task<int>> operation)
     {
         // Warm up first: tiered JIT and dynamic PGO need about fifteen seconds of load to reach steady state on two cores.
-        await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), operation, 1_000_000);
+        await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), success, operation, 1_000_000);
         var meter = ResourceMeter.Start(serverPid, engine);
-        var (latencies, errors, elapsed) = options.Rate is { } rate
-            ? await PaceAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), rate, operation)
-            : await DriveAsync(api, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), operation, 0);
+        var connections = options.Rate is null ? options.Concurrency : options.Connections ?? options.Concurrency;
+        var (latencies, answers, elapsed) = options.Rate is { } rate
+            ? await PaceAsync(api, connections, TimeSpan.FromSeconds(options.Seconds), rate, success, operation)
+            : await DriveAsync(api, connections, TimeSpan.FromSeconds(options.Seconds), success, operation, 0);
         name += options.Rate is { } offered ? string.Create(CultureInfo.InvariantCulture, $", {offered:N0}/s offered") : "";
-        var line = Report.Row(engine, name, options.Concurrency, latencies.Count / elapsed.TotalSeconds, latencies, errors, meter.PerOperation(latencies.Count));
+        var line = Report.Row(engine, name, connections, latencies.Count / elapsed.TotalSeconds, latencies, answers.Errors,
+            meter.PerOperation(latencies.Count), answers.Throttled);
         Console.WriteLine(line);
+        Console.WriteLine($"[{engine}] Verity's anonymous RSS each second of the window, MB: {meter.MemorySeries()}");
         return line;
+    }
+
+    /// <summary>Answers other than the expected one: 429 (throttled) and any other status.</summary>
+    private sealed class Answers
+    {
+        private int _throttled;
+        private int _errors;
+
+        public int Throttled => _throttled;
+        public int Errors => _errors;
+
+        public void Refused(int status) => Interlocked.Increment(ref status == 429 ? ref _throttled : ref _errors);
     }
 
     /// <summary>
@@ -68,11 +89,11 @@ internal static class Scenarios
     /// causes rather than slowing the generator down (coordinated omission). Elapsed time ends with the last answer:
     /// a server that cannot keep up shows a rate below the one offered.
     /// </summary>
-    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> PaceAsync(ApiClient api, int connections, TimeSpan duration,
-        double rate, Func<RawHttp, int, int, Task<bool>> operation)
+    private static async Task<(List<double> Latencies, Answers Answers, TimeSpan Elapsed)> PaceAsync(ApiClient api, int connections, TimeSpan duration,
+        double rate, int success, Func<RawHttp, int, int, Task<int>> operation)
     {
         var all = new List<double>[connections];
-        var errors = 0;
+        var answers = new Answers();
         var due = (long)(rate * duration.TotalSeconds);
         long next = -1;
         var sockets = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttp.ConnectAsync(api.Http.BaseAddress!)));
@@ -91,24 +112,24 @@ internal static class Scenarios
                 }
                 var sent = clock.Elapsed;
                 var from = sent < at ? sent : at;
-                if (await operation(http, worker, i))
+                if (await operation(http, worker, i) is var status && status == success)
                 {
                     mine.Add((clock.Elapsed - from).TotalMilliseconds);
                 }
                 else
                 {
-                    Interlocked.Increment(ref errors);
+                    answers.Refused(status);
                 }
             }
         })));
-        return ([.. all.SelectMany(l => l)], errors, clock.Elapsed);
+        return ([.. all.SelectMany(l => l)], answers, clock.Elapsed);
     }
 
-    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> DriveAsync(ApiClient api, int concurrency, TimeSpan duration,
-        Func<RawHttp, int, int, Task<bool>> operation, int offset)
+    private static async Task<(List<double> Latencies, Answers Answers, TimeSpan Elapsed)> DriveAsync(ApiClient api, int concurrency, TimeSpan duration,
+        int success, Func<RawHttp, int, int, Task<int>> operation, int offset)
     {
         var all = new List<double>[concurrency];
-        var errors = 0;
+        var answers = new Answers();
         var connections = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => RawHttp.ConnectAsync(api.Http.BaseAddress!)));
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
@@ -118,17 +139,17 @@ internal static class Scenarios
             for (var i = offset; clock.Elapsed < duration; i++)
             {
                 var start = Stopwatch.GetTimestamp();
-                if (await operation(http, worker, i))
+                if (await operation(http, worker, i) is var status && status == success)
                 {
                     mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
                 else
                 {
-                    Interlocked.Increment(ref errors);
+                    answers.Refused(status);
                 }
             }
         })));
-        return ([.. all.SelectMany(l => l)], errors, clock.Elapsed);
+        return ([.. all.SelectMany(l => l)], answers, clock.Elapsed);
     }
 }
 
@@ -138,10 +159,11 @@ internal static class Report
     /// One table row; <paramref name="perOperation"/> holds the <see cref="ResourceMeter"/> cells, or is null where
     /// Verity is not involved (the raw-driver baselines).
     /// </summary>
-    public static string Row(string engine, string scenario, int concurrency, double rate, List<double> latencies, int errors, string? perOperation = null)
+    public static string Row(string engine, string scenario, int concurrency, double rate, List<double> latencies, int errors, string? perOperation = null,
+        int throttled = 0)
     {
         latencies.Sort();
         string P(double q) => latencies.Count == 0 ? "-" : latencies[(int)Math.Min(latencies.Count - 1, q * latencies.Count)].ToString("0.00", CultureInfo.InvariantCulture);
-        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} | {perOperation ?? "– | – | – | – | –"} |");
+        return string.Create(CultureInfo.InvariantCulture, $"| {engine} | {scenario} | {concurrency} | {rate:N0} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {throttled} | {errors} | {perOperation ?? "– | – | – | – | – | –"} |");
     }
 }

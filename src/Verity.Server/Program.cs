@@ -30,6 +30,7 @@ var app = builder.Build();
 app.UseGraphErrors();
 app.UseVerityAuthentication();
 app.UseAuthorization();
+app.UseGraphThrottling();
 app.MapLandingPage();
 app.MapVerityTokens();
 app.MapGraphApi();

@@ -6,13 +6,29 @@ namespace Verity.Core.Storage;
 public sealed record ChangeOutcome(bool Committed, ConflictKind? Conflict = null, string? Reason = null);
 
 /// <summary>
+/// Thrown by <see cref="ChangeWriter.SubmitAsync"/> when the writer's queue is full: the change was not taken, nothing
+/// of it (not even a failure audit) will be written, and the caller should answer "retry later".
+/// </summary>
+public sealed class ChangeQueueFullException(int capacity)
+    : Exception($"The write queue is full: {capacity} changes are waiting to be committed.")
+{
+    public int Capacity { get; } = capacity;
+}
+
+/// <summary>
 /// Group commit: changes submitted by concurrent requests are committed together in one transaction, so the cost
 /// of a durable commit is shared. A conflicting change never takes its neighbours down: the batch is retried one
-/// change at a time, and a change that still conflicts commits its failure audits instead.
+/// change at a time, and a change that still conflicts commits its failure audits instead. The queue is bounded: under
+/// more load than the store can commit, submitters are refused at once rather than queued without limit.
 /// </summary>
 public sealed class ChangeWriter : IAsyncDisposable
 {
     private const int MaxBatch = 1000;
+
+    /// <summary>Changes waiting to be committed, at most, unless the constructor is told otherwise.</summary>
+    public const int DefaultCapacity = 2_000;
+
+    private volatile bool _closed;
     private readonly IDirectoryStore _store;
     private readonly LogSignal? _signal;
     private readonly Channel<Pending> _queue;
@@ -25,14 +41,30 @@ public sealed class ChangeWriter : IAsyncDisposable
     /// next batch's work.
     /// </param>
     /// <param name="signal">Told after each commit which tenants have new log entries (live followers wait on it).</param>
-    public ChangeWriter(IDirectoryStore store, int writers = 1, LogSignal? signal = null)
+    /// <param name="capacity">
+    /// Changes that may wait for a writer; one more makes <see cref="SubmitAsync"/> throw <see cref="ChangeQueueFullException"/>.
+    /// Batches being committed do not count.
+    /// </param>
+    public ChangeWriter(IDirectoryStore store, int writers = 1, LogSignal? signal = null, int capacity = DefaultCapacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _store = store;
         _signal = signal;
-        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = writers == 1 });
+        Capacity = capacity;
+        // Wait is the mode in which TryWrite refuses when full (the Drop modes would take the change and lose another).
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(capacity) { SingleReader = writers == 1, FullMode = BoundedChannelFullMode.Wait });
         // Threads of their own: SQLite commits block (and fsync), and blocked pool threads on two cores starve requests.
         _loops = [.. Enumerable.Range(0, writers).Select(_ => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
+
+    /// <summary>
+    /// True while the queue has no room: a hint for refusing a change before doing its work, as <see cref="SubmitAsync"/>
+    /// would refuse it after. Under overload a refusal must cost little.
+    /// </summary>
+    public bool IsFull => _queue.Reader.Count >= Capacity;
+
+    /// <summary>Changes that may wait for a writer at once.</summary>
+    public int Capacity { get; }
 
     /// <summary>Objects as committed through this writer, for read-modify-writes that the store version-checks.</summary>
     public CommittedObjects Objects { get; } = new();
@@ -43,13 +75,17 @@ public sealed class ChangeWriter : IAsyncDisposable
     /// </summary>
     public event Action<DirectoryChange>? Committed;
 
+    /// <summary>Queues the change and completes once it is committed (or refused by a conflict).</summary>
+    /// <exception cref="ChangeQueueFullException">The queue is full; the change was not taken.</exception>
+    /// <exception cref="ObjectDisposedException">The writer is disposed.</exception>
     public async Task<ChangeOutcome> SubmitAsync(DirectoryChange change)
     {
         change = change with { Entries = change.ToEntries() };
         var pending = new Pending(change, new TaskCompletionSource<ChangeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
-            throw new ObjectDisposedException(nameof(ChangeWriter));
+            ObjectDisposedException.ThrowIf(_closed, this);
+            throw new ChangeQueueFullException(Capacity);
         }
         var outcome = await pending.Done.Task.ConfigureAwait(false);
         Objects.Record(change, outcome);
@@ -179,6 +215,7 @@ public sealed class ChangeWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
         _queue.Writer.TryComplete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
     }

@@ -25,8 +25,10 @@ internal static class AuditLogsEndpoints
     {
         v1.MapGet("/auditLogs/directoryAudits", List).Requires(Permission.ReadAuditLogs).WithName("directoryAudits");
         v1.MapGet("/auditLogs/directoryAudits/$count", Count).Requires(Permission.ReadAuditLogs);
-        v1.MapGet("/auditLogs/directoryAudits/download", AuditDownloads.Download).Requires(Permission.ReadAuditLogs);
-        v1.MapGet("/auditLogs/directoryAudits/live", AuditLive.Stream).Requires(Permission.ReadAuditLogs);
+        v1.MapGet("/auditLogs/directoryAudits/download", AuditDownloads.Download).Requires(Permission.ReadAuditLogs)
+            .RequireRateLimiting(Throttling.Downloads);
+        v1.MapGet("/auditLogs/directoryAudits/live", AuditLive.Stream).Requires(Permission.ReadAuditLogs)
+            .RequireRateLimiting(Throttling.LiveStreams);
         v1.MapGet("/auditLogs/directoryAudits/insights", AuditInsights.Get).Requires(Permission.ReadAuditLogs);
         v1.MapGet("/auditLogs/directoryAudits/{id}", Get).Requires(Permission.ReadAuditLogs);
     }

@@ -44,6 +44,11 @@ internal sealed class DirectoryFilter(ChangeWriter writer, TimeProvider time) : 
         var required = metadata?.GetMetadata<RequiresPermission>()
             ?? throw new InvalidOperationException($"Endpoint {http.GetEndpoint()?.DisplayName} declares no permission.");
         var audited = metadata.GetMetadata<AuditedAs>();
+        if (audited is not null && writer.IsFull)
+        {
+            // Refused before any work: under overload a refusal must cost less than a write.
+            throw new ChangeQueueFullException(writer.Capacity);
+        }
         try
         {
             if (required.Permission is { } permission && !caller.Has(permission))

@@ -10,6 +10,7 @@ internal static class GraphEndpoints
     public static IServiceCollection AddGraphApi(this IServiceCollection services)
     {
         services.AddSingleton<DirectoryFilter>();
+        services.AddGraphThrottling();
         services.AddOptions<AuditLogs.DownloadOptions>().BindConfiguration(AuditLogs.DownloadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }

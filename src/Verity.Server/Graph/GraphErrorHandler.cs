@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Verity.Core.Storage;
 
 namespace Verity.Server.Graph;
 
@@ -87,6 +88,9 @@ internal static class GraphErrorHandler
             {
                 case GraphException g:
                     await WriteAsync(context, g.Status, g.Code, g.Message);
+                    return true;
+                case ChangeQueueFullException:
+                    await Throttling.WriteQueueFullAsync(context);
                     return true;
                 case DirectoryObjects.StaleObjectException:
                     await WriteAsync(context, 409, "Request_Conflict", "The object was changed by another request at the same time. Retry the request.");

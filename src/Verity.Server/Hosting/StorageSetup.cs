@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Verity.Core.Storage;
+using Verity.Server.Graph;
 
 namespace Verity.Server.Hosting;
 
@@ -33,7 +34,8 @@ internal static class StorageSetup
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Log);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().OAuth);
         builder.Services.AddSingleton<LogSignal>();
-        builder.Services.AddSingleton(sp => new ChangeWriter(sp.GetRequiredService<IDirectoryStore>(), sp.GetRequiredService<Stores>().Writers, sp.GetRequiredService<LogSignal>()));
+        builder.Services.AddSingleton(sp => new ChangeWriter(sp.GetRequiredService<IDirectoryStore>(), sp.GetRequiredService<Stores>().Writers,
+            sp.GetRequiredService<LogSignal>(), sp.GetRequiredService<IOptions<ThrottlingOptions>>().Value.WriteQueueCapacity));
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -116,12 +116,41 @@ public abstract class VerityHost : WebApplicationFactory<Program>, IAsyncLifetim
 
 public class SqliteHost : VerityHost
 {
+    public string DatabaseFile => Path.Combine(DataDir, "verity.db");
+
     protected override Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>
         {
             ["Verity:Storage:Provider"] = "sqlite",
-            ["Verity:Storage:ConnectionString"] = $"Data Source={Path.Combine(DataDir, "verity.db")}",
+            ["Verity:Storage:ConnectionString"] = $"Data Source={DatabaseFile}",
         });
+}
+
+/// <summary>
+/// Room for one waiting change, one live feed and one download per tenant: a handful of requests overloads it, so the
+/// throttling tests need no timing.
+/// </summary>
+public sealed class SmallQueueHost : SqliteHost
+{
+    protected override async Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
+        new Dictionary<string, string>(await base.StorageSettingsAsync())
+        {
+            ["Verity:Throttling:WriteQueueCapacity"] = "1",
+            ["Verity:Throttling:LiveStreamsPerTenant"] = "1",
+            ["Verity:Throttling:DownloadsPerTenant"] = "1",
+        };
+}
+
+/// <summary>Three requests per app and five per tenant, in a window of an hour that no test outlives.</summary>
+public sealed class SmallRateHost : SqliteHost
+{
+    protected override async Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
+        new Dictionary<string, string>(await base.StorageSettingsAsync())
+        {
+            ["Verity:Throttling:RequestsPerAppPerTenant"] = "3",
+            ["Verity:Throttling:RequestsPerTenant"] = "5",
+            ["Verity:Throttling:WindowSeconds"] = "3600",
+        };
 }
 
 /// <summary>A host started with the demo switch: its bootstrap tenant (verity.local) is seeded with history.</summary>
