@@ -15,8 +15,6 @@ namespace Verity.Server.Tests.Auth;
 /// <summary>A store from before the key ring: its token and skiptoken keys sit in plain text in the settings table.</summary>
 public sealed class LegacyKeysHost : SqliteHost
 {
-    public string DatabaseFile => Path.Combine(DataDir, "verity.db");
-
     public string LegacySigningKey { get; private set; } = "";
     public string LegacyKeyId { get; private set; } = "";
 
