@@ -34,7 +34,19 @@ internal static class GraphErrorHandler
                 await WriteAsync(context, status, code, message);
                 return;
             }
-            await next(context);
+            var inFlight = context.RequestServices.GetRequiredService<RequestsInFlight>();
+            if (!await inFlight.TryEnterAsync(context))
+            {
+                return;
+            }
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                inFlight.Leave(context);
+            }
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages(static async statusContext =>

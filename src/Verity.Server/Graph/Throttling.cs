@@ -33,6 +33,13 @@ internal sealed class ThrottlingOptions
     [Range(1, int.MaxValue)]
     public int RequestsPerTenant { get; set; } = 600_000;
 
+    /// <summary>
+    /// Requests being served at once, server-wide; one more is refused before its token or body is read, so an
+    /// overload's backlog waits in the clients, not in this server's memory. Live feeds do not count (they have their cap).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int RequestsInFlight { get; set; } = 1_024;
+
     /// <summary>Live feeds (<c>directoryAudits/live</c>) open at once in one tenant.</summary>
     [Range(1, 100_000)]
     public int LiveStreamsPerTenant { get; set; } = 50;
@@ -63,6 +70,7 @@ internal static class Throttling
     {
         services.AddOptions<ThrottlingOptions>().BindConfiguration(ThrottlingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddRateLimiter(_ => { });
+        services.AddSingleton<RequestsInFlight>();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<ThrottlingOptions>>((limiter, throttling) =>
         {
             var o = throttling.Value;
@@ -87,6 +95,13 @@ internal static class Throttling
     {
         app.UseRateLimiter();
         return app;
+    }
+
+    /// <summary>Graph's 429 for a request over one of the limits, with the seconds to wait.</summary>
+    public static Task TooManyRequestsAsync(HttpContext http, int retryAfterSeconds, string message)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, retryAfterSeconds).ToString(CultureInfo.InvariantCulture);
+        return GraphErrorHandler.WriteAsync(http, StatusCodes.Status429TooManyRequests, "TooManyRequests", message);
     }
 
     /// <summary>Graph's 429 for a change the write queue has no room for (<see cref="ChangeQueueFullException"/>).</summary>
@@ -120,9 +135,41 @@ internal static class Throttling
             $"Too many {what} in this tenant: at most {limit} at once. Close one, or retry after the number of seconds in Retry-After.");
     }
 
-    private static Task TooManyRequestsAsync(HttpContext http, int retryAfterSeconds, string message)
+}
+
+/// <summary>
+/// The first gate, ahead of authentication (<see cref="ThrottlingOptions.RequestsInFlight"/>): requests being served at
+/// once, counted server-wide. Live feeds are left out: they last for minutes and have a cap of their own.
+/// </summary>
+internal sealed class RequestsInFlight(IOptions<ThrottlingOptions> options)
+{
+    private long _count;
+
+    /// <summary>False, with Graph's 429 written, when the limit is reached; a true answer is paired with <see cref="Leave"/>.</summary>
+    public async ValueTask<bool> TryEnterAsync(HttpContext http)
     {
-        http.Response.Headers.RetryAfter = Math.Max(1, retryAfterSeconds).ToString(CultureInfo.InvariantCulture);
-        return GraphErrorHandler.WriteAsync(http, StatusCodes.Status429TooManyRequests, "TooManyRequests", message);
+        if (IsLiveFeed(http))
+        {
+            return true;
+        }
+        var limit = options.Value.RequestsInFlight;
+        if (Interlocked.Increment(ref _count) <= limit)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _count);
+        await Throttling.TooManyRequestsAsync(http, 1,
+            $"The server is serving {limit} requests at once, its limit. Please retry after the number of seconds in Retry-After.");
+        return false;
     }
+
+    public void Leave(HttpContext http)
+    {
+        if (!IsLiveFeed(http))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    private static bool IsLiveFeed(HttpContext http) => http.Request.Path.Value?.EndsWith("/live", StringComparison.Ordinal) == true;
 }
