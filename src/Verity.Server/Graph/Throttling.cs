@@ -145,6 +145,9 @@ internal sealed class RequestsInFlight(IOptions<ThrottlingOptions> options)
 {
     private long _count;
 
+    /// <summary>Requests being served now.</summary>
+    public long Count => Interlocked.Read(ref _count);
+
     /// <summary>False, with Graph's 429 written, when the limit is reached; a true answer is paired with <see cref="Leave"/>.</summary>
     public async ValueTask<bool> TryEnterAsync(HttpContext http)
     {

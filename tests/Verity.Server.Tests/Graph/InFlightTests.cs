@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Verity.Server.Graph;
 using Verity.Server.Tests.Support;
 using static Verity.Server.Tests.Support.TestTenant;
 
@@ -35,12 +37,17 @@ public sealed class InFlightTests(TwoInFlightHost host) : IClassFixture<TwoInFli
         var held = Enumerable.Range(0, 2).Select(i => app.PostAsync("/v1.0/groups",
             Json($$"""{"displayName":"Held {{i}}","mailEnabled":false,"mailNickname":"held{{i}}","securityEnabled":true}"""), Ct)).ToList();
 
-        HttpResponseMessage refused;
-        do
+        // Wait (without sending anything that would take a slot) until both changes are being served.
+        var inFlight = host.Services.GetRequiredService<RequestsInFlight>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (inFlight.Count < 2)
         {
-            refused = await app.GetAsync("/v1.0/organization", Ct);
+            Assert.DoesNotContain(held, p => p.IsCompleted);
+            await Task.Delay(10, deadline.Token);
         }
-        while (refused.StatusCode == HttpStatusCode.OK);
+
+        var refused = await app.GetAsync("/v1.0/organization", Ct);
         await OverloadTests.ExpectThrottledAsync(refused, "requests at once");
         await using (var rollback = blocker.CreateCommand())
         {
