@@ -71,7 +71,7 @@ internal sealed class TenantProvisioner(IDirectoryStore store, ChangeWriter writ
         }
         if (demoClock is not null)
         {
-            await DemoTenant.SeedAsync(tenant, store, writer, hasher, demoClock, ct);
+            await DemoTenant.SeedAsync(tenant, store, writer, demoClock, ct);
         }
         return new ProvisionedTenant(tenant.Id, domain, request.AdminUserPrincipalName, request.AdminPassword, (string)admin["id"]!, request.ClientId, secret);
     }
