@@ -72,7 +72,7 @@ internal static class ReadScenarios
         foreach (var (family, filter) in Families)
         {
             var path = filter is null ? "/v1.0/auditLogs/directoryAudits" : $"/v1.0/auditLogs/directoryAudits?$filter={Uri.EscapeDataString(filter)}";
-            var query = new LogQuery { TenantId = tenant, Top = 100, Filter = filter is null ? null : FilterParser.Parse(filter) };
+            var query = new LogQuery { TenantId = tenant, Top = 100, Filter = filter is null ? null : FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
             var found = 0;
             var http = await TimeAsync(requests, async () =>
             {

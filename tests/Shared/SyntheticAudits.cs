@@ -71,7 +71,7 @@ public static class SyntheticAudits
                 TargetResources = Targets(activity, random),
                 AdditionalDetails = [new KeyValue("User-Agent", fromApp ? "Microsoft.Graph/6.10.0" : "Mozilla/5.0 (X11; Linux x86_64)")],
             };
-            yield return LogEntry.FromDirectoryAudit(tenantId, audit);
+            yield return DirectoryAuditsLog.Entry(tenantId, audit);
         }
     }
 

@@ -19,16 +19,16 @@ public class FilterBenchmarks
     private LogFilter _parsed = null!;
 
     [GlobalSetup]
-    public void Setup() => _parsed = FilterParser.Parse(Filter);
+    public void Setup() => _parsed = FilterParser.Parse(Filter, DirectoryAuditsLog.Definition);
 
     [Benchmark(Baseline = true)]
     public object ODataParseOnly() => new Microsoft.OData.UriParser.ODataQueryOptionParser(GraphModel.Model, GraphModel.DirectoryAudit, null,
         new Dictionary<string, string> { ["$filter"] = Filter }) { Resolver = new Microsoft.OData.UriParser.StringAsEnumResolver() }.ParseFilter();
 
     [Benchmark]
-    public LogFilter ParseAndTranslate() => FilterParser.Parse(Filter);
+    public LogFilter ParseAndTranslate() => FilterParser.Parse(Filter, DirectoryAuditsLog.Definition);
 
     [Benchmark]
     public string RenderSql() =>
-        new FilterSql(t => t.UtcDateTime, containsAsLike: true).Render(_parsed);
+        new FilterSql(DirectoryAuditsLog.Definition, t => t.UtcDateTime, containsAsLike: true).Render(_parsed);
 }

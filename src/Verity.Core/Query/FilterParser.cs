@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.OData;
 using Microsoft.OData.UriParser;
@@ -10,70 +11,26 @@ public sealed class QueryException(string message) : Exception(message);
 
 /// <summary>
 /// Parses an OData <c>$filter</c> with Microsoft.OData.Core against <see cref="GraphModel"/> and translates the tree
-/// into a <see cref="LogFilter"/>. Anything the filter record cannot express is a <see cref="QueryException"/>.
+/// into a <see cref="LogFilter"/> over a log's described fields (<see cref="LogDefinition"/>). Anything the filter
+/// record cannot express, or a field or operator the log does not index, is a <see cref="QueryException"/>.
 /// </summary>
-public static partial class FilterParser
+public static class FilterParser
 {
     private const int MaxLength = 4096;
 
-    private static readonly Dictionary<string, LogField> EntryFields = new(StringComparer.Ordinal)
-    {
-        ["id"] = LogField.Id,
-        ["activityDateTime"] = LogField.ActivityDateTime,
-        ["activityDisplayName"] = LogField.ActivityDisplayName,
-        ["category"] = LogField.Category,
-        ["correlationId"] = LogField.CorrelationId,
-        ["loggedByService"] = LogField.LoggedByService,
-        ["operationType"] = LogField.OperationType,
-        ["result"] = LogField.Result,
-        ["initiatedBy/user/id"] = LogField.InitiatorUserId,
-        ["initiatedBy/user/displayName"] = LogField.InitiatorUserDisplayName,
-        ["initiatedBy/user/userPrincipalName"] = LogField.InitiatorUserPrincipalName,
-        ["initiatedBy/app/appId"] = LogField.InitiatorAppId,
-        ["initiatedBy/app/displayName"] = LogField.InitiatorAppDisplayName,
-        ["initiatedBy/app/servicePrincipalId"] = LogField.InitiatorServicePrincipalId,
-    };
+    /// <summary>Where a path is read from: the entry, an element of its collection, a modified property, or a singleton collection's value.</summary>
+    private enum Scope { Entry, Item, Property, Singleton }
 
-    private static readonly Dictionary<string, LogField> TargetFields = new(StringComparer.Ordinal)
-    {
-        ["id"] = LogField.TargetId,
-        ["displayName"] = LogField.TargetDisplayName,
-        ["type"] = LogField.TargetType,
-        ["userPrincipalName"] = LogField.TargetUserPrincipalName,
-    };
+    private sealed record Context(LogDefinition Log, Scope Scope, LogField? Singleton = null);
 
-    /// <summary>Which operations each field accepts (every supported one is answered from an index).</summary>
-    private static readonly Dictionary<LogField, string[]> Accepted = new()
-    {
-        [LogField.Id] = ["eq", "in"],
-        [LogField.ActivityDateTime] = ["eq", "ne", "gt", "ge", "lt", "le"],
-        [LogField.ActivityDisplayName] = ["eq", "ne", "in", "startswith", "contains"],
-        [LogField.Category] = ["eq", "ne", "in"],
-        [LogField.CorrelationId] = ["eq", "in"],
-        [LogField.LoggedByService] = ["eq", "ne", "in"],
-        [LogField.OperationType] = ["eq", "ne", "in"],
-        [LogField.Result] = ["eq", "ne", "in"],
-        [LogField.InitiatorUserId] = ["eq", "in"],
-        [LogField.InitiatorUserDisplayName] = ["eq", "in", "startswith", "contains"],
-        [LogField.InitiatorUserPrincipalName] = ["eq", "in", "startswith", "contains"],
-        [LogField.InitiatorAppId] = ["eq", "in"],
-        [LogField.InitiatorAppDisplayName] = ["eq", "in", "startswith", "contains"],
-        [LogField.InitiatorServicePrincipalId] = ["eq", "in"],
-        [LogField.TargetId] = ["eq", "in"],
-        [LogField.TargetDisplayName] = ["eq", "in", "startswith", "contains"],
-        [LogField.TargetType] = ["eq", "in"],
-        [LogField.TargetUserPrincipalName] = ["eq", "in", "startswith", "contains"],
-        [LogField.ModifiedPropertyName] = ["eq", "in", "startswith"],
-    };
+    // Graph's documentation compares times with bare dates (activityDateTime le 2018-01-24); OData types those as
+    // Edm.Date, so they are read as midnight UTC.
+    private static readonly ConcurrentDictionary<LogName, Regex> s_bareDates = new();
 
-    private enum Scope { Entry, Target, Property }
+    private static Regex BareDate(LogDefinition log) => s_bareDates.GetOrAdd(log.Name, _ =>
+        new Regex($@"({Regex.Escape(log.Time.Path)}\s+(?:eq|ne|gt|ge|lt|le)\s+)(\d{{4}}-\d{{2}}-\d{{2}})(?![T\d:])", RegexOptions.CultureInvariant));
 
-    // Graph's documentation compares activityDateTime with bare dates (activityDateTime le 2018-01-24); OData types
-    // those as Edm.Date, so they are read as midnight UTC.
-    [GeneratedRegex(@"(activityDateTime\s+(?:eq|ne|gt|ge|lt|le)\s+)(\d{4}-\d{2}-\d{2})(?![T\d:])")]
-    private static partial Regex BareDate();
-
-    public static LogFilter Parse(string filter)
+    public static LogFilter Parse(string filter, LogDefinition log)
     {
         if (string.IsNullOrWhiteSpace(filter))
         {
@@ -84,50 +41,38 @@ public static partial class FilterParser
             throw new QueryException($"$filter is longer than {MaxLength} characters.");
         }
         ODataParsing.RefuseNul(filter, "$filter");
-        var parser = new ODataQueryOptionParser(GraphModel.Model, GraphModel.DirectoryAudit, null,
-            new Dictionary<string, string> { ["$filter"] = BareDate().Replace(filter, "${1}${2}T00:00:00Z") })
+        var parser = new ODataQueryOptionParser(GraphModel.Model, GraphModel.Entity(log), null,
+            new Dictionary<string, string> { ["$filter"] = BareDate(log).Replace(filter, "${1}${2}T00:00:00Z") })
         {
             Resolver = new StringAsEnumResolver { EnableCaseInsensitive = false },
             Settings = { MaximumExpansionDepth = 2, MaximumExpansionCount = 2 },
         };
-        var clause = ODataParsing.Run(parser.ParseFilter, "$filter", "directoryAudit");
-        return Translate(clause.Expression, Scope.Entry);
+        var clause = ODataParsing.Run(parser.ParseFilter, "$filter", log.EntityType);
+        return Translate(clause.Expression, new Context(log, Scope.Entry));
     }
 
-    private static LogFilter Translate(QueryNode node, Scope scope)
+    private static LogFilter Translate(QueryNode node, Context at)
     {
         switch (node)
         {
             case ConvertNode convert:
-                return Translate(convert.Source, scope);
+                return Translate(convert.Source, at);
             case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.And } and:
-                return new AndFilter(Translate(and.Left, scope), Translate(and.Right, scope));
+                return new AndFilter(Translate(and.Left, at), Translate(and.Right, at));
             case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Or } or:
-                return new OrFilter(Translate(or.Left, scope), Translate(or.Right, scope));
+                return new OrFilter(Translate(or.Left, at), Translate(or.Right, at));
             case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } not:
-                return new NotFilter(Translate(not.Operand, scope));
+                return new NotFilter(Translate(not.Operand, at));
             case BinaryOperatorNode compare:
-                return Compare(compare, scope);
+                return Compare(compare, at);
             case SingleValueFunctionCallNode call when call.Name is "startswith" or "contains":
-                return Function(call, scope);
+                return Function(call, at);
             case InNode @in:
-                return In(@in, scope);
-            case AnyNode any when scope == Scope.Entry:
-                if (any.Source is not CollectionComplexNode { Property.Name: "targetResources" })
-                {
-                    throw new QueryException("any() is supported on targetResources only, e.g. targetResources/any(t: t/id eq '…').");
-                }
-                return new AnyTargetFilter(Translate(any.Body, Scope.Target));
-            case AnyNode any when scope == Scope.Target:
-                if (any.Source is not CollectionComplexNode { Property.Name: "modifiedProperties" })
-                {
-                    throw new QueryException("Inside targetResources/any(t: …), any() is supported on t/modifiedProperties only, e.g. t/modifiedProperties/any(p: p/displayName eq 'AccountEnabled').");
-                }
-                return new AnyPropertyFilter(Translate(any.Body, Scope.Property));
+                return In(@in, at);
+            case AnyNode any:
+                return Any(any, at);
             case AllNode:
-                throw new QueryException("all() is not supported in $filter; use targetResources/any(t: …).");
-            case AnyNode:
-                throw new QueryException("Lambda operators cannot be nested deeper than targetResources/any(t: t/modifiedProperties/any(p: …)).");
+                throw new QueryException($"all() is not supported in $filter; use {AnyHint(at.Log)}.");
             case SingleValueFunctionCallNode call:
                 throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
             default:
@@ -135,7 +80,43 @@ public static partial class FilterParser
         }
     }
 
-    private static LogFilter Compare(BinaryOperatorNode node, Scope scope)
+    private static LogFilter Any(AnyNode any, Context at)
+    {
+        var log = at.Log;
+        var name = any.Source switch
+        {
+            CollectionComplexNode complex => complex.Property.Name,
+            CollectionPropertyAccessNode primitive => primitive.Property.Name,
+            _ => null,
+        };
+        if (at.Scope == Scope.Entry && log.Items is { } items && name == items.Path && any.Source is CollectionComplexNode)
+        {
+            return new AnyItemFilter(Translate(any.Body, at with { Scope = Scope.Item }));
+        }
+        if (at.Scope == Scope.Entry && log.Columns.FirstOrDefault(c => c.IsSingletonCollection && c.Path == name) is { } singleton)
+        {
+            return Translate(any.Body, at with { Scope = Scope.Singleton, Singleton = singleton });
+        }
+        if (at.Scope == Scope.Item && name == log.Items!.PropertiesPath)
+        {
+            return new AnyPropertyFilter(Translate(any.Body, at with { Scope = Scope.Property }));
+        }
+        if (at.Scope == Scope.Item)
+        {
+            throw new QueryException($"Inside {log.Items!.Path}/any(t: …), any() is supported on t/{log.Items.PropertiesPath} only, e.g. t/{log.Items.PropertiesPath}/any(p: p/displayName eq 'AccountEnabled').");
+        }
+        if (at.Scope != Scope.Entry)
+        {
+            throw new QueryException($"Lambda operators cannot be nested deeper than {AnyHint(log)}.");
+        }
+        throw new QueryException($"any() is supported on {AnyHint(log)} only.");
+    }
+
+    private static string AnyHint(LogDefinition log) => string.Join(" and ",
+        (log.Items is { } items ? [$"{items.Path}/any(t: t/id eq '…')", $"{items.Path}/any(t: t/{items.PropertiesPath}/any(p: …))"] : Array.Empty<string>())
+        .Concat(log.Columns.Where(c => c.IsSingletonCollection).Select(c => $"{c.Path}/any(t: t eq '…')")));
+
+    private static LogFilter Compare(BinaryOperatorNode node, Context at)
     {
         var op = node.OperatorKind switch
         {
@@ -147,25 +128,37 @@ public static partial class FilterParser
             BinaryOperatorKind.LessThanOrEqual => (CompareOp.Le, "le"),
             _ => throw new QueryException($"Operator '{node.OperatorKind}' is not supported in $filter. Supported: eq, ne, gt, ge, lt, le, and, or, not, in."),
         };
-        var (field, path) = Field(node.Left, scope);
+        var (field, path) = Field(node.Left, at);
         Check(field, path, op.Item2);
-        var value = Literal(node.Right, path);
-        if (field == LogField.ActivityDateTime)
-        {
-            return new CompareFilter(field, op.Item1, value as DateTimeOffset?
-                ?? throw new QueryException("activityDateTime compares with a timestamp (2025-03-01T00:00:00Z) or a date (2025-03-01)."));
-        }
-        return new CompareFilter(field, op.Item1, value as string ?? throw new QueryException($"{path} compares with a string literal in single quotes."));
+        return new CompareFilter(field, op.Item1, Value(field, path, node.Right));
     }
 
-    private static LogFilter Function(SingleValueFunctionCallNode call, Scope scope)
+    /// <summary>A literal as the field's type holds it: a UTC time, a whole number or a string.</summary>
+    private static object Value(LogField field, string path, QueryNode node)
+    {
+        var value = Literal(node, path);
+        return field.Type switch
+        {
+            LogFieldType.Time => value as DateTimeOffset?
+                ?? throw new QueryException($"{path} compares with a timestamp (2025-03-01T00:00:00Z) or a date (2025-03-01)."),
+            LogFieldType.Integer => value switch
+            {
+                int n => (long)n,
+                long n => n,
+                _ => throw new QueryException($"{path} compares with a whole number, e.g. {path} eq 50126."),
+            },
+            _ => value as string ?? throw new QueryException($"{path} compares with a string literal in single quotes."),
+        };
+    }
+
+    private static LogFilter Function(SingleValueFunctionCallNode call, Context at)
     {
         var args = call.Parameters.ToList();
         if (args.Count != 2)
         {
-            throw new QueryException($"{call.Name}() takes a property and a string: {call.Name}(activityDisplayName, 'Add').");
+            throw new QueryException($"{call.Name}() takes a property and a string: {call.Name}(property, 'text').");
         }
-        var (field, path) = Field(args[0], scope);
+        var (field, path) = Field(args[0], at);
         Check(field, path, call.Name);
         if (Literal(args[1], path) is not string { Length: > 0 } text)
         {
@@ -174,32 +167,40 @@ public static partial class FilterParser
         return call.Name == "startswith" ? new StartsWithFilter(field, text) : new ContainsFilter(field, text);
     }
 
-    private static LogFilter In(InNode node, Scope scope)
+    private static LogFilter In(InNode node, Context at)
     {
-        var (field, path) = Field(node.Left, scope);
+        var (field, path) = Field(node.Left, at);
         Check(field, path, "in");
         if (node.Right is not CollectionConstantNode list || list.Collection.Count is 0 or > 100)
         {
             throw new QueryException($"in takes a list of 1 to 100 literals: {path} in ('a', 'b').");
         }
+        if (field.Type != LogFieldType.Text)
+        {
+            // Numbers: one comparison per value (the filter record's in holds strings).
+            return list.Collection.Select(c => (LogFilter)new CompareFilter(field, CompareOp.Eq, Value(field, path, c))).Aggregate((a, b) => new OrFilter(a, b));
+        }
         return new InFilter(field, [.. list.Collection.Select(c => Literal(c, path) as string
             ?? throw new QueryException($"{path} in (…) takes string literals."))]);
     }
 
-    private static (LogField Field, string Path) Field(QueryNode node, Scope scope)
+    private static (LogField Field, string Path) Field(QueryNode node, Context at)
     {
-        if (node is ConvertNode convert)
+        var log = at.Log;
+        switch (node)
         {
-            return Field(convert.Source, scope);
+            case ConvertNode convert:
+                return Field(convert.Source, at);
+            case SingleValueFunctionCallNode call:
+                throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
+            case NonResourceRangeVariableReferenceNode when at.Scope == Scope.Singleton:
+                return (at.Singleton!, at.Singleton!.Path);
+            case not SingleValuePropertyAccessNode:
+                throw new QueryException(at.Scope == Scope.Singleton
+                    ? $"Inside {at.Singleton!.Path}/any(t: …) compare the lambda variable itself: {at.Singleton.Path}/any(t: t eq '…')."
+                    : "The left side of a comparison must be a property, e.g. category eq 'UserManagement'.");
         }
-        if (node is SingleValueFunctionCallNode call)
-        {
-            throw new QueryException($"Function '{call.Name}' is not supported in $filter. Supported: startswith, contains, and the in operator.");
-        }
-        if (node is not SingleValuePropertyAccessNode access)
-        {
-            throw new QueryException("The left side of a comparison must be a property, e.g. category eq 'UserManagement'.");
-        }
+        var access = (SingleValuePropertyAccessNode)node;
         var segments = new List<string> { access.Property.Name };
         var source = access.Source;
         while (source is SingleComplexNode complex)
@@ -208,37 +209,42 @@ public static partial class FilterParser
             source = complex.Source;
         }
         var path = string.Join('/', segments);
-        // The innermost lambda's variable names what the path starts from: the entry ($it), a target or a property.
+        // The innermost lambda's variable names what the path starts from: the entry ($it), an element or a property.
         var variable = (source as ResourceRangeVariableReferenceNode)?.RangeVariable;
         var from = variable is null || variable.Name == "$it" ? Scope.Entry
             : variable.TypeReference.Definition is Microsoft.OData.Edm.IEdmComplexType { Name: "modifiedProperty" } ? Scope.Property
-            : Scope.Target;
-        if (from == Scope.Property && scope == Scope.Property && path == "displayName")
+            : Scope.Item;
+        if (from == Scope.Property && at.Scope == Scope.Property && path == log.Items!.PropertyName.Path)
         {
-            return (LogField.ModifiedPropertyName, "targetResources/modifiedProperties/displayName");
+            return (log.Items.PropertyName, $"{log.Items.Path}/{log.Items.PropertiesPath}/{path}");
         }
-        if (from == Scope.Target && scope == Scope.Target && TargetFields.TryGetValue(path, out var targetField))
+        if (from == Scope.Item && at.Scope == Scope.Item && log.Items!.Fields.FirstOrDefault(f => f.Path == path) is { } itemField)
         {
-            return (targetField, $"targetResources/{path}");
+            return (itemField, $"{log.Items.Path}/{path}");
         }
-        if (from == Scope.Entry && scope == Scope.Entry && EntryFields.TryGetValue(path, out var field))
+        if (from == Scope.Entry && at.Scope == Scope.Entry && log.EntryField(path) is { IsSingletonCollection: false } field)
         {
             return (field, path);
         }
         throw new QueryException(from switch
         {
-            Scope.Property => $"Filtering on modifiedProperties/{path} is not supported. Inside t/modifiedProperties/any(p: …) use p/displayName (eq, in, startswith).",
-            Scope.Target => $"Filtering on targetResources/{path} is not supported here. Inside targetResources/any(t: …) use t/id, t/displayName, t/type, t/userPrincipalName or t/modifiedProperties/any(p: …).",
-            _ when scope != Scope.Entry => $"'{path}' is a property of the entry; inside a lambda compare the lambda variable's properties (t/id, p/displayName).",
-            _ => $"Filtering on '{path}' is not supported. Filterable: {string.Join(", ", EntryFields.Keys)}, and targetResources/any(t: …).",
+            Scope.Property => $"Filtering on {log.Items!.PropertiesPath}/{path} is not supported. Inside t/{log.Items.PropertiesPath}/any(p: …) use p/displayName (eq, in, startswith).",
+            Scope.Item => $"Filtering on {log.Items!.Path}/{path} is not supported here. Inside {log.Items.Path}/any(t: …) use " +
+                $"{string.Join(", ", log.Items.Fields.Select(f => $"t/{f.Path}"))} or t/{log.Items.PropertiesPath}/any(p: …).",
+            _ when at.Scope != Scope.Entry => $"'{path}' is a property of the entry; inside a lambda compare the lambda variable's properties (t/id, p/displayName).",
+            _ => $"Filtering on '{path}' is not supported on {log.EntitySet}. Filterable: {string.Join(", ", Filterable(log))}.",
         });
     }
 
+    private static IEnumerable<string> Filterable(LogDefinition log) =>
+        new[] { log.Id, log.Time }.Concat(log.Columns).Select(c => c.IsSingletonCollection ? $"{c.Path}/any(t: t eq '…')" : c.Path)
+            .Concat(log.Items is { } items ? [$"{items.Path}/any(t: …)"] : []);
+
     private static void Check(LogField field, string path, string op)
     {
-        if (!Accepted[field].Contains(op))
+        if (!field.Operators.Contains(op))
         {
-            throw new QueryException($"$filter on {path} supports {string.Join(", ", Accepted[field])}; '{op}' is not supported.");
+            throw new QueryException($"$filter on {path} supports {string.Join(", ", field.Operators)}; '{op}' is not supported.");
         }
     }
 
@@ -259,6 +265,8 @@ public static partial class FilterParser
         ConstantNode { Value: DateOnly d } => new DateTimeOffset(d.Year, d.Month, d.Day, 0, 0, 0, TimeSpan.Zero),
         ConstantNode { Value: ODataEnumValue e } => EnumMember(e),
         ConstantNode { Value: Guid g } => g.ToString(),
+        ConstantNode { Value: int n } => n,
+        ConstantNode { Value: long n } => n,
         ConstantNode other => throw new QueryException($"{path} cannot be compared with the literal {other.LiteralText}."),
         _ => throw new QueryException($"The right side of a comparison on {path} must be a literal."),
     };

@@ -15,6 +15,9 @@ public static class GraphModel
 
     public static IEdmEntityType DirectoryAudit { get; } = (IEdmEntityType)Model.FindDeclaredType($"{Namespace}.directoryAudit");
 
+    /// <summary>The entity type of a log's entries.</summary>
+    public static IEdmEntityType Entity(Storage.LogDefinition log) => (IEdmEntityType)Model.FindDeclaredType($"{Namespace}.{log.EntityType}");
+
     public static IEdmEntityType Entity(DirectoryType type) => (IEdmEntityType)Model.FindDeclaredType($"{Namespace}.{type.Name}");
 
     private static EdmModel Build()
@@ -53,8 +56,11 @@ public static class GraphModel
         directoryAudit.AddStructuralProperty("targetResources", Collection(target));
         model.AddElement(directoryAudit);
 
+        var signIn = SignIn(model);
+
         var container = new EdmEntityContainer(Namespace, "GraphService");
         container.AddEntitySet("directoryAudits", directoryAudit);
+        container.AddEntitySet("signIns", signIn);
         foreach (var type in DirectoryFields.All)
         {
             container.AddEntitySet(type.EntitySet, DirectoryEntity(model, type));
@@ -62,6 +68,49 @@ public static class GraphModel
         model.AddElement(container);
         return model;
     }
+
+    /// <summary>v1.0's <c>signIn</c> (enumerations as strings, which filters compare the same way) and beta's <c>signInEventTypes</c>.</summary>
+    private static EdmEntityType SignIn(EdmModel model)
+    {
+        var status = Complex(model, "signInStatus", "failureReason", "additionalDetails");
+        status.AddStructuralProperty("errorCode", EdmPrimitiveTypeKind.Int32, true);
+        var device = Complex(model, "deviceDetail", "deviceId", "displayName", "operatingSystem", "browser", "trustType");
+        device.AddStructuralProperty("isCompliant", EdmPrimitiveTypeKind.Boolean, true);
+        device.AddStructuralProperty("isManaged", EdmPrimitiveTypeKind.Boolean, true);
+        var coordinates = new EdmComplexType(Namespace, "geoCoordinates");
+        foreach (var name in new[] { "altitude", "latitude", "longitude" })
+        {
+            coordinates.AddStructuralProperty(name, EdmPrimitiveTypeKind.Double, true);
+        }
+        model.AddElement(coordinates);
+        var location = Complex(model, "signInLocation", "city", "state", "countryOrRegion");
+        location.AddStructuralProperty("geoCoordinates", new EdmComplexTypeReference(coordinates, true));
+        var policy = Complex(model, "appliedConditionalAccessPolicy", "id", "displayName", "result");
+        policy.AddStructuralProperty("enforcedGrantControls", Strings());
+        policy.AddStructuralProperty("enforcedSessionControls", Strings());
+
+        var signIn = new EdmEntityType(Namespace, "signIn");
+        signIn.AddKeys(signIn.AddStructuralProperty("id", EdmPrimitiveTypeKind.String, false));
+        signIn.AddStructuralProperty("createdDateTime", EdmPrimitiveTypeKind.DateTimeOffset, false);
+        foreach (var name in new[] { "userDisplayName", "userPrincipalName", "userId", "appId", "appDisplayName", "ipAddress", "clientAppUsed", "correlationId",
+            "conditionalAccessStatus", "riskDetail", "riskLevelAggregated", "riskLevelDuringSignIn", "riskState", "resourceDisplayName", "resourceId",
+            "resourceTenantId", "homeTenantId", "servicePrincipalId", "servicePrincipalName", "userAgent" })
+        {
+            signIn.AddStructuralProperty(name, EdmPrimitiveTypeKind.String, true);
+        }
+        signIn.AddStructuralProperty("isInteractive", EdmPrimitiveTypeKind.Boolean, true);
+        signIn.AddStructuralProperty("riskEventTypes", Strings());
+        signIn.AddStructuralProperty("riskEventTypes_v2", Strings());
+        signIn.AddStructuralProperty("signInEventTypes", Strings());
+        signIn.AddStructuralProperty("status", new EdmComplexTypeReference(status, true));
+        signIn.AddStructuralProperty("deviceDetail", new EdmComplexTypeReference(device, true));
+        signIn.AddStructuralProperty("location", new EdmComplexTypeReference(location, true));
+        signIn.AddStructuralProperty("appliedConditionalAccessPolicies", Collection(policy));
+        model.AddElement(signIn);
+        return signIn;
+    }
+
+    private static EdmCollectionTypeReference Strings() => new(new EdmCollectionType(EdmCoreModel.Instance.GetString(true)));
 
     private static EdmEntityType DirectoryEntity(EdmModel model, DirectoryType type)
     {

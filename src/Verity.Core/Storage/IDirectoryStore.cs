@@ -65,7 +65,7 @@ public sealed record DirectoryChange
     /// </summary>
     public IReadOnlyList<LogEntry>? Entries { get; init; }
 
-    public IReadOnlyList<LogEntry> ToEntries() => Entries ?? [.. Audits.Select(a => LogEntry.FromDirectoryAudit(TenantId, a))];
+    public IReadOnlyList<LogEntry> ToEntries() => Entries ?? [.. Audits.Select(a => DirectoryAuditsLog.Entry(TenantId, a))];
 }
 
 public enum ConflictKind

@@ -73,9 +73,9 @@ internal static class AuditInsights
         foreach (var q in Questions)
         {
             var filter = $"{q.Filter} and {since}";
-            var query = new LogQuery { TenantId = tenant, Top = Items, Filter = FilterParser.Parse(filter) };
+            var query = new LogQuery { TenantId = tenant, Top = Items, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
             var perDay = (await logs.CountByDayAsync(query, ct)).ToDictionary(b => b.Key, b => b.Count);
-            var number = q.Answer == Answer.DistinctUsers ? await logs.CountDistinctTargetsAsync(query, "User", ct) : perDay.Values.Sum();
+            var number = q.Answer == Answer.DistinctUsers ? await logs.CountDistinctAsync(query, DirectoryAuditsLog.TargetId, (DirectoryAuditsLog.TargetType, "User"), ct) : perDay.Values.Sum();
             answers.Add(new JsonObject
             {
                 ["id"] = q.Id,
@@ -103,12 +103,12 @@ internal static class AuditInsights
         switch (q.List)
         {
             case List.ByActivity:
-                return new JsonArray([.. (await logs.CountByAsync(query, LogField.ActivityDisplayName, Items, ct)).Select(b => (JsonNode)new JsonObject
+                return new JsonArray([.. (await logs.CountByAsync(query, DirectoryAuditsLog.ActivityDisplayName, Items, ct)).Select(b => (JsonNode)new JsonObject
                 {
                     ["label"] = b.Key, ["count"] = b.Count, ["filter"] = $"{filter} and activityDisplayName eq {Quote(b.Key)}",
                 })]);
             case List.ByTarget:
-                return new JsonArray([.. (await logs.CountByAsync(query, LogField.TargetDisplayName, Items, ct)).Select(b => (JsonNode)new JsonObject
+                return new JsonArray([.. (await logs.CountByAsync(query, DirectoryAuditsLog.TargetDisplayName, Items, ct)).Select(b => (JsonNode)new JsonObject
                 {
                     ["label"] = b.Key, ["count"] = b.Count, ["filter"] = $"{filter} and targetResources/any(t: t/displayName eq {Quote(b.Key)})",
                 })]);

@@ -77,7 +77,7 @@ internal static class AuditLogsEndpoints
         var text = request.Query["$filter"].ToString();
         try
         {
-            return text.Length == 0 ? null : FilterParser.Parse(text);
+            return text.Length == 0 ? null : FilterParser.Parse(text, DirectoryAuditsLog.Definition);
         }
         catch (QueryException e)
         {

@@ -1,4 +1,5 @@
 using Verity.Core.Query;
+using Verity.Core.Storage;
 
 namespace Verity.Core.Tests.Query;
 
@@ -17,7 +18,7 @@ public sealed class FilterParserTests
         { "category eq 'a' xor result eq 'success'", "Invalid $filter" },
         { "nosuchproperty eq 'a'", "Invalid $filter" },
         { "resultReason eq 'x'", "'resultReason' is not supported" },
-        { "additionalDetails/any(d: d/key eq 'x')", "targetResources only" },
+        { "additionalDetails/any(d: d/key eq 'x')", "any() is supported on targetResources/any" },
         { "targetResources/all(t: t/id eq 'x')", "not supported" },
         { "targetResources/any(t: t/modifiedProperties/any(p: p/oldValue eq 'X'))", "modifiedProperties/oldValue is not supported" },
         { "targetResources/any(t: t/modifiedProperties/any(p: contains(p/displayName, 'X')))", "supports eq, in, startswith; 'contains' is not supported" },
@@ -53,7 +54,7 @@ public sealed class FilterParserTests
     [MemberData(nameof(MalformedFilters))]
     public void Malformed_or_unsupported_filters_are_refused_with_a_specific_message(string filter, string message)
     {
-        var error = Assert.Throws<QueryException>(() => FilterParser.Parse(filter));
+        var error = Assert.Throws<QueryException>(() => FilterParser.Parse(filter, DirectoryAuditsLog.Definition));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }

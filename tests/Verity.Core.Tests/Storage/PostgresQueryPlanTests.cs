@@ -93,7 +93,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
     [MemberData(nameof(Families))]
     public async Task Every_filter_family_is_answered_from_an_index(string filter, string index)
     {
-        var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter) };
+        var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
 
         var plan = JsonNode.Parse(await db.Store.ExplainAsync(query, TestContext.Current.CancellationToken))![0]!["Plan"]!;
         var nodes = Flatten(plan).ToList();
@@ -112,7 +112,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
     [InlineData("contains(initiatedBy/user/userPrincipalName, '@contoso')")]
     public async Task Common_values_walk_the_commit_order_and_stop_after_a_page(string filter)
     {
-        var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter) };
+        var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
 
         var plan = JsonNode.Parse(await db.Store.ExplainAsync(query, TestContext.Current.CancellationToken))![0]!["Plan"]!;
 
@@ -130,7 +130,7 @@ public sealed class PostgresQueryPlanTests(PostgresQueryPlanTests.Database db) :
     [InlineData("targetResources/any(t: contains(t/userPrincipalName, 'r01234'))")]
     public async Task Ors_ins_prefixes_and_side_tables_read_at_most_a_page_per_index_walk(string filter)
     {
-        var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter) };
+        var query = new LogQuery { TenantId = db.Tenant, Top = 100, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
 
         var plan = JsonNode.Parse(await db.Store.ExplainAsync(query, TestContext.Current.CancellationToken))![0]!["Plan"]!;
 

@@ -28,7 +28,7 @@ public sealed class PostgresStoreTests : StoreConformanceTests
     public async Task The_database_refuses_truncate_on_the_log()
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct);
 
         await Assert.ThrowsAsync<PostgresException>(() => ExecuteRawAsync("truncate directory_audits"));
 
@@ -85,7 +85,7 @@ public sealed class PostgresStoreTests : StoreConformanceTests
         var all = await AllEntriesAsync(tenant);
         Assert.Equal(Enumerable.Range(1, expected).Select(i => (long)i), all.Select(e => e.Seq));
         Assert.Equal(expected, all.Select(e => e.Id).Distinct().Count());
-        Assert.Equal([expected + 1L], await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct));
+        Assert.Equal([expected + 1L], await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct));
     }
 
     [Fact]

@@ -115,7 +115,7 @@ public sealed class PropertySetMigrationTests
             TargetResources = [new TargetResource { Id = "user-1", Type = "User",
                 ModifiedProperties = [new ModifiedProperty(Names[1], null, "\"JobTitle\""), new ModifiedProperty(Names[0], "[]", "[\"CEO\"]")] }],
         };
-        await store.AppendAsync([LogEntry.FromDirectoryAudit(Tenant, audit)], Ct);
+        await store.AppendAsync([DirectoryAuditsLog.Entry(Tenant, audit)], Ct);
 
         foreach (var (filter, expected) in new[]
         {
@@ -124,7 +124,7 @@ public sealed class PropertySetMigrationTests
             ("targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'DisplayName'))", []),
         })
         {
-            var page = await store.QueryAsync(new LogQuery { TenantId = Tenant, Top = 10, Filter = FilterParser.Parse(filter) }, Ct);
+            var page = await store.QueryAsync(new LogQuery { TenantId = Tenant, Top = 10, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) }, Ct);
             Assert.Equal(expected, page.Entries.Select(e => e.Seq));
         }
     }

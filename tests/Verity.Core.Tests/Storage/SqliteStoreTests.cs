@@ -22,7 +22,7 @@ public sealed class SqliteStoreTests : StoreConformanceTests
     {
         var tenant = await NewTenantAsync();
         await Log.AppendAsync([.. SyntheticAudits.Generate(tenant, 600)], Ct);
-        var filter = FilterParser.Parse("activityDateTime ge 2026-01-01T00:02:00Z and activityDateTime lt 2026-01-01T00:07:00Z and result eq 'success'");
+        var filter = FilterParser.Parse("activityDateTime ge 2026-01-01T00:02:00Z and activityDateTime lt 2026-01-01T00:07:00Z and result eq 'success'", DirectoryAuditsLog.Definition);
         using var wideRangesOnly = new SqliteStore($"Data Source={_file}") { TimeIndexMaxRows = 10 };
 
         foreach (var descending in new[] { true, false })
@@ -32,7 +32,7 @@ public sealed class SqliteStoreTests : StoreConformanceTests
             var offIndex = await wideRangesOnly.QueryAsync(query, Ct);
 
             Assert.InRange(fromIndex.Entries.Count, 250, 300);
-            Assert.All(fromIndex.Entries, e => Assert.InRange(e.ActivityDateTime, SyntheticAudits.Start.AddMinutes(2), SyntheticAudits.Start.AddMinutes(7).AddTicks(-1)));
+            Assert.All(fromIndex.Entries, e => Assert.InRange(e.Time, SyntheticAudits.Start.AddMinutes(2), SyntheticAudits.Start.AddMinutes(7).AddTicks(-1)));
             Assert.Equal(fromIndex.Entries.Select(e => e.Seq), offIndex.Entries.Select(e => e.Seq));
             Assert.Equal(descending ? fromIndex.Entries.Select(e => e.Seq).OrderDescending() : fromIndex.Entries.Select(e => e.Seq).Order(), fromIndex.Entries.Select(e => e.Seq));
         }

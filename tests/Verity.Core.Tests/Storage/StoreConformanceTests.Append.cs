@@ -12,10 +12,10 @@ public abstract partial class StoreConformanceTests
         var a = await NewTenantAsync();
         var b = await NewTenantAsync();
         var entries = new[] { (a, Audit()), (b, Audit()), (a, Audit()), (a, Audit()), (b, Audit()) }
-            .Select(x => LogEntry.FromDirectoryAudit(x.Item1, x.Item2)).ToList();
+            .Select(x => DirectoryAuditsLog.Entry(x.Item1, x.Item2)).ToList();
 
         var seqs = await Log.AppendAsync(entries, Ct);
-        var more = await Log.AppendAsync([LogEntry.FromDirectoryAudit(a, Audit())], Ct);
+        var more = await Log.AppendAsync([DirectoryAuditsLog.Entry(a, Audit())], Ct);
 
         Assert.Equal([1L, 1, 2, 3, 2], seqs);
         Assert.Equal([4L], more);
@@ -27,18 +27,18 @@ public abstract partial class StoreConformanceTests
     public async Task Bulk_append_continues_the_sequence_and_its_entries_are_filterable()
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct);
         var generated = SyntheticAudits.Generate(tenant, 2_500).ToList();
 
         var count = await Log.BulkAppendAsync(generated, 1_000, Ct);
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct);
 
         Assert.Equal(2_500, count);
         var all = await AllEntriesAsync(tenant);
         Assert.Equal(Enumerable.Range(1, 2_502).Select(i => (long)i), all.Select(e => e.Seq));
         Assert.Equal(generated.Select(g => g.Json), all.Skip(1).Take(2_500).Select(e => e.Json));
-        var filter = FilterParser.Parse("targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))");
-        var expected = generated.Where(g => g.Targets.Any(t => t.ModifiedProperties.Contains("KeyDescription"))).Select(g => g.Id).Reverse().ToList();
+        var filter = FilterParser.Parse("targetResources/any(t: t/modifiedProperties/any(p: p/displayName eq 'KeyDescription'))", DirectoryAuditsLog.Definition);
+        var expected = generated.Where(g => g.Items.Any(t => t.PropertyNames.Contains("KeyDescription"))).Select(g => g.Id).Reverse().ToList();
         Assert.NotEmpty(expected);
         Assert.Equal(expected, (await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 1_000, Filter = filter }, Ct)).Entries.Select(e => e.Id));
     }
@@ -48,14 +48,14 @@ public abstract partial class StoreConformanceTests
     {
         var tenant = await NewTenantAsync();
         var audit = Audit() with { ResultReason = "ünïcode “quotes” \\ \"escaped\"" };
-        var entry = LogEntry.FromDirectoryAudit(tenant, audit);
+        var entry = DirectoryAuditsLog.Entry(tenant, audit);
 
         await Log.AppendAsync([entry], Ct);
         var read = await Log.GetAsync(tenant, LogName.DirectoryAudits, audit.Id, Ct);
 
         Assert.NotNull(read);
         Assert.Equal(entry.Json, read.Json);
-        Assert.Equal(audit.ActivityDateTime, read.ActivityDateTime);
+        Assert.Equal(audit.ActivityDateTime, read.Time);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public abstract partial class StoreConformanceTests
         var a = await NewTenantAsync();
         var b = await NewTenantAsync();
         var audit = Audit();
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(a, audit)], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(a, audit)], Ct);
 
         Assert.Null(await Log.GetAsync(b, LogName.DirectoryAudits, audit.Id, Ct));
         Assert.Empty(await AllEntriesAsync(b));
@@ -74,7 +74,7 @@ public abstract partial class StoreConformanceTests
     public async Task Query_pages_newest_first_by_commit_order_without_gaps_or_duplicates()
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([.. Enumerable.Range(0, 25).Select(_ => LogEntry.FromDirectoryAudit(tenant, Audit()))], Ct);
+        await Log.AppendAsync([.. Enumerable.Range(0, 25).Select(_ => DirectoryAuditsLog.Entry(tenant, Audit()))], Ct);
         var seen = new List<long>();
         long? after = null;
 
@@ -96,7 +96,7 @@ public abstract partial class StoreConformanceTests
     public async Task The_database_refuses_update_and_delete_on_the_log()
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct);
 
         await Assert.ThrowsAnyAsync<Exception>(() => ExecuteRawAsync("update directory_audits set category = 'Tampered'"));
         await Assert.ThrowsAnyAsync<Exception>(() => ExecuteRawAsync("delete from directory_audits"));
@@ -112,7 +112,7 @@ public abstract partial class StoreConformanceTests
     public async Task Migrating_again_changes_nothing()
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct);
 
         await Directory.MigrateAsync(Ct);
 

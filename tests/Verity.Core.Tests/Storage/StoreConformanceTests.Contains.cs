@@ -40,8 +40,8 @@ public abstract partial class StoreConformanceTests
         var noise = await NewTenantAsync();
         var audits = Enumerable.Range(0, 40).Select(n => Searchable(n, $"bulk{n:D2}@contoso.test", $"x{n}@contoso.test"))
             .Append(Searchable(40, "solo@contoso.test", "x-solo@contoso.test")).ToList();
-        await Log.AppendAsync([.. audits.Select(a => LogEntry.FromDirectoryAudit(tenant, a)), .. audits.Select(a => LogEntry.FromDirectoryAudit(noise, a))], Ct);
-        var parsed = FilterParser.Parse(filter);
+        await Log.AppendAsync([.. audits.Select(a => DirectoryAuditsLog.Entry(tenant, a)), .. audits.Select(a => DirectoryAuditsLog.Entry(noise, a))], Ct);
+        var parsed = FilterParser.Parse(filter, DirectoryAuditsLog.Definition);
         bool Matches(DirectoryAudit a) => filter.StartsWith("targetResources", StringComparison.Ordinal)
             ? a.TargetResources.Any(t => (filter.Contains("displayName", StringComparison.Ordinal) ? t.DisplayName : t.UserPrincipalName)!.Contains(text, StringComparison.Ordinal))
             : (filter.Contains("displayName", StringComparison.Ordinal) ? a.InitiatedBy.User!.DisplayName : a.InitiatedBy.User!.UserPrincipalName)!.Contains(text, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public abstract partial class StoreConformanceTests
 
         // A value first seen after the query above is found too: an entry and its terms commit together.
         var late = Searchable(41, $"late-{text}@contoso.test", $"late-{text}@contoso.test");
-        await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, late)], Ct);
+        await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, late)], Ct);
         var withLate = (Matches(late) ? new[] { late.Id } : []).Concat(expected).ToList();
         Assert.Equal(withLate, await AllIdsAsync(tenant, parsed, descending: true));
     }
@@ -63,16 +63,16 @@ public abstract partial class StoreConformanceTests
     {
         var tenant = await NewTenantAsync();
         var audits = Enumerable.Range(0, 20).Select(n => Searchable(n, $"bulk{n:D2}@contoso.test", $"x{n}@contoso.test")).ToList();
-        await Log.AppendAsync([.. audits.Select(a => LogEntry.FromDirectoryAudit(tenant, a))], Ct);
+        await Log.AppendAsync([.. audits.Select(a => DirectoryAuditsLog.Entry(tenant, a))], Ct);
 
         string Id(int n) => $"Directory_contains-{n}_ABCDE_{5000 + n}";
 
         Assert.Equal([Id(12)], await AllIdsAsync(tenant, FilterParser.Parse(
-            "contains(initiatedBy/user/userPrincipalName, 'bulk1') and activityDisplayName eq 'Update user' and targetResources/any(t: contains(t/userPrincipalName, 'x12'))"), descending: true));
+            "contains(initiatedBy/user/userPrincipalName, 'bulk1') and activityDisplayName eq 'Update user' and targetResources/any(t: contains(t/userPrincipalName, 'x12'))", DirectoryAuditsLog.Definition), descending: true));
         Assert.Equal([Id(19), Id(3)], await AllIdsAsync(tenant, FilterParser.Parse(
-            "contains(initiatedBy/user/userPrincipalName, 'bulk19') or targetResources/any(t: contains(t/userPrincipalName, 'x3@'))"), descending: true));
+            "contains(initiatedBy/user/userPrincipalName, 'bulk19') or targetResources/any(t: contains(t/userPrincipalName, 'x3@'))", DirectoryAuditsLog.Definition), descending: true));
         Assert.Equal([.. Enumerable.Range(10, 10).Reverse().Select(Id), Id(5)], await AllIdsAsync(tenant, FilterParser.Parse(
-            "not(contains(initiatedBy/user/userPrincipalName, 'bulk0')) or contains(initiatedBy/user/userPrincipalName, 'bulk05')"), descending: true));
+            "not(contains(initiatedBy/user/userPrincipalName, 'bulk0')) or contains(initiatedBy/user/userPrincipalName, 'bulk05')", DirectoryAuditsLog.Definition), descending: true));
     }
 
     /// <summary>Every matching entry's id, paging three at a time.</summary>

@@ -38,7 +38,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(ConflictKind.Duplicate, conflict.Kind);
         Assert.Null(await Directory.GetObjectAsync(tenant, innocent.Id, Ct));
         Assert.Single(await AllEntriesAsync(tenant));
-        var next = await Log.AppendAsync([LogEntry.FromDirectoryAudit(tenant, Audit())], Ct);
+        var next = await Log.AppendAsync([DirectoryAuditsLog.Entry(tenant, Audit())], Ct);
         Assert.Equal([2L], next);
     }
 

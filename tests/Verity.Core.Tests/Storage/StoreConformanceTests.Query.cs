@@ -129,15 +129,15 @@ public abstract partial class StoreConformanceTests
     {
         if (expected == "ERROR")
         {
-            Assert.Throws<QueryException>(() => FilterParser.Parse(filter));
+            Assert.Throws<QueryException>(() => FilterParser.Parse(filter, DirectoryAuditsLog.Definition));
             return;
         }
         var tenant = await NewTenantAsync();
         var noise = await NewTenantAsync();
         var golden = GoldenEntries().ToList();
-        await Log.AppendAsync([.. golden.Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit)), .. golden.Select(g => LogEntry.FromDirectoryAudit(noise, g.Audit))], Ct);
+        await Log.AppendAsync([.. golden.Select(g => DirectoryAuditsLog.Entry(tenant, g.Audit)), .. golden.Select(g => DirectoryAuditsLog.Entry(noise, g.Audit))], Ct);
         var names = golden.ToDictionary(g => g.Audit.Id, g => g.Name);
-        var query = new LogQuery { TenantId = tenant, Top = 100, Filter = FilterParser.Parse(filter) };
+        var query = new LogQuery { TenantId = tenant, Top = 100, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
 
         var page = await Log.QueryAsync(query, Ct);
         var count = await Log.CountAsync(query, Ct);
@@ -180,7 +180,7 @@ public abstract partial class StoreConformanceTests
             ("r3", Entry(3, AuditResult.Success, Target("t-other", "Old Name", null))),
             ("r4", Entry(4, AuditResult.Success, Target("t-ren", "New Name", "new@contoso.test"))),
         };
-        await Log.AppendAsync([.. entries.Select(e => LogEntry.FromDirectoryAudit(tenant, e.Audit))], Ct);
+        await Log.AppendAsync([.. entries.Select(e => DirectoryAuditsLog.Entry(tenant, e.Audit))], Ct);
 
         await AssertPagedAsync(tenant, filter, entries.ToDictionary(e => e.Audit.Id, e => e.Name), expected);
     }
@@ -214,7 +214,7 @@ public abstract partial class StoreConformanceTests
             ("k2", Entry(2, "Update user", "Provisioning", "Update")),
             ("k3", Entry(3, "Add group", "GroupManagement", "Add")),
         };
-        await Log.AppendAsync([.. entries.Select(e => LogEntry.FromDirectoryAudit(tenant, e.Audit))], Ct);
+        await Log.AppendAsync([.. entries.Select(e => DirectoryAuditsLog.Entry(tenant, e.Audit))], Ct);
 
         await AssertPagedAsync(tenant, filter, entries.ToDictionary(e => e.Audit.Id, e => e.Name), expected);
     }
@@ -237,7 +237,7 @@ public abstract partial class StoreConformanceTests
     /// <summary>The filter's matches, by name: as one page, as a count, and one entry per page through the keyset.</summary>
     private async Task AssertPagedAsync(Guid tenant, string filter, Dictionary<string, string> names, string expected)
     {
-        var query = new LogQuery { TenantId = tenant, Top = 100, Filter = FilterParser.Parse(filter) };
+        var query = new LogQuery { TenantId = tenant, Top = 100, Filter = FilterParser.Parse(filter, DirectoryAuditsLog.Definition) };
 
         var page = await Log.QueryAsync(query, Ct);
         var count = await Log.CountAsync(query, Ct);
@@ -301,7 +301,7 @@ public abstract partial class StoreConformanceTests
             ("i5", Entry(5, AuditResult.Success, App("app-1", "Robot", "sp-1"))),
             ("i6", Entry(6, AuditResult.Success, App(null, "Robot", "sp-2"))),
         };
-        await Log.AppendAsync([.. entries.Select(e => LogEntry.FromDirectoryAudit(tenant, e.Audit))], Ct);
+        await Log.AppendAsync([.. entries.Select(e => DirectoryAuditsLog.Entry(tenant, e.Audit))], Ct);
 
         await AssertPagedAsync(tenant, filter, entries.ToDictionary(e => e.Audit.Id, e => e.Name), expected);
     }
@@ -310,8 +310,8 @@ public abstract partial class StoreConformanceTests
     public async Task Filtered_pages_continue_by_commit_order()
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([.. GoldenEntries().Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit))], Ct);
-        var filter = FilterParser.Parse("category eq 'UserManagement'");
+        await Log.AppendAsync([.. GoldenEntries().Select(g => DirectoryAuditsLog.Entry(tenant, g.Audit))], Ct);
+        var filter = FilterParser.Parse("category eq 'UserManagement'", DirectoryAuditsLog.Definition);
 
         var first = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 2, Filter = filter }, Ct);
         var second = await Log.QueryAsync(new LogQuery { TenantId = tenant, Top = 2, Filter = filter, AfterSeq = first.Entries[^1].Seq }, Ct);
@@ -329,15 +329,15 @@ public abstract partial class StoreConformanceTests
         var tenant = await NewTenantAsync();
         var noise = await NewTenantAsync();
         var golden = GoldenEntries().ToList();
-        await Log.AppendAsync([.. golden.Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit)), .. golden.Select(g => LogEntry.FromDirectoryAudit(noise, g.Audit))], Ct);
-        var users = new LogQuery { TenantId = tenant, Top = 1, Filter = FilterParser.Parse("category eq 'UserManagement'") };
+        await Log.AppendAsync([.. golden.Select(g => DirectoryAuditsLog.Entry(tenant, g.Audit)), .. golden.Select(g => DirectoryAuditsLog.Entry(noise, g.Audit))], Ct);
+        var users = new LogQuery { TenantId = tenant, Top = 1, Filter = FilterParser.Parse("category eq 'UserManagement'", DirectoryAuditsLog.Definition) };
         var all = new LogQuery { TenantId = tenant, Top = 1 };
 
         Assert.Equal([new LogBucket("2026-03-01", 2), new("2026-03-03", 1), new("2026-03-04", 2)], await Log.CountByDayAsync(users, Ct));
-        Assert.Equal([new LogBucket("Add user", 2), new("Update user", 2)], await Log.CountByAsync(users, LogField.ActivityDisplayName, 2, Ct));
-        Assert.Equal([new LogBucket("Bob Builder", 2), new("Carol Jones", 2), new("Finance Team", 2)], await Log.CountByAsync(all, LogField.TargetDisplayName, 3, Ct));
-        Assert.Equal(4, await Log.CountDistinctTargetsAsync(all, "User", Ct));
-        Assert.Equal(1, await Log.CountDistinctTargetsAsync(users with { Filter = FilterParser.Parse("result eq 'failure'") }, "User", Ct));
+        Assert.Equal([new LogBucket("Add user", 2), new("Update user", 2)], await Log.CountByAsync(users, DirectoryAuditsLog.ActivityDisplayName, 2, Ct));
+        Assert.Equal([new LogBucket("Bob Builder", 2), new("Carol Jones", 2), new("Finance Team", 2)], await Log.CountByAsync(all, DirectoryAuditsLog.TargetDisplayName, 3, Ct));
+        Assert.Equal(4, await Log.CountDistinctAsync(all, DirectoryAuditsLog.TargetId, (DirectoryAuditsLog.TargetType, "User"), Ct));
+        Assert.Equal(1, await Log.CountDistinctAsync(users with { Filter = FilterParser.Parse("result eq 'failure'", DirectoryAuditsLog.Definition) }, DirectoryAuditsLog.TargetId, (DirectoryAuditsLog.TargetType, "User"), Ct));
     }
 
     [Theory]
@@ -349,8 +349,8 @@ public abstract partial class StoreConformanceTests
     public async Task Pages_of_unions_and_side_table_walks_match_the_whole_result_in_both_orders(string text)
     {
         var tenant = await NewTenantAsync();
-        await Log.AppendAsync([.. GoldenEntries().Select(g => LogEntry.FromDirectoryAudit(tenant, g.Audit))], Ct);
-        var filter = FilterParser.Parse(text);
+        await Log.AppendAsync([.. GoldenEntries().Select(g => DirectoryAuditsLog.Entry(tenant, g.Audit))], Ct);
+        var filter = FilterParser.Parse(text, DirectoryAuditsLog.Definition);
 
         foreach (var descending in new[] { true, false })
         {

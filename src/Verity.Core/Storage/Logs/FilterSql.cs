@@ -3,17 +3,19 @@ using System.Text;
 namespace Verity.Core.Storage;
 
 /// <summary>
-/// Renders a <see cref="LogFilter"/> as a SQL condition over <c>directory_audits a</c> (its targets <c>t</c> and the
-/// names <c>s</c> of their modified-property sets), every value a parameter. The two backends share the SQL and differ only where
+/// Renders a <see cref="LogFilter"/> as a SQL condition over a log's table <c>a</c> (its collection's rows <c>t</c> and
+/// the names <c>s</c> of their modified-property sets), every value a parameter. The two backends share the SQL and differ only where
 /// told: how a time is stored and whether a substring test is a LIKE (which PostgreSQL's trigram indexes answer) or a
 /// plain instr() walk. Text compares byte-wise on both, so a prefix is an index range (see <see cref="PrefixEnd"/>).
 /// </summary>
-internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool containsAsLike, bool sideTablesAsIn = false)
+internal sealed class FilterSql(LogDefinition log, Func<DateTimeOffset, object> time, bool containsAsLike, bool sideTablesAsIn = false)
 {
+    private readonly LogCollection? _items = log.Items;
+
     public List<(string Name, object Value)> Parameters { get; } = [];
 
     /// <summary>
-    /// Writes the time column as <c>+a.activity_at</c>, which SQLite cannot answer from an index: for a time range too
+    /// Writes the time column as <c>+a.{time}</c>, which SQLite cannot answer from an index: for a time range too
     /// wide for its index to beat another filter's index or the commit-order walk (see SqliteStore.TimeIndexAsync).
     /// </summary>
     public bool TimeIndexUnused { get; init; }
@@ -24,22 +26,22 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         OrFilter f => $"({Render(f.Left)} or {Render(f.Right)})",
         // OData's not() is true where a property is null; SQL's NOT of a null comparison is not.
         NotFilter f => $"(not coalesce({Render(f.Inner)}, false))",
-        CompareFilter { Field: LogField.Id, Op: CompareOp.Eq, Value: string id } => Id(id),
+        CompareFilter { Op: CompareOp.Eq, Value: string id } f when f.Field == log.Id => Id(id),
         CompareFilter f => Compare(f),
         // A contains() whose text no term holds (ValueExpansion) matches nothing.
         InFilter { Values.Count: 0 } => "(1 = 0)",
-        InFilter { Field: LogField.Id } f => $"({string.Join(" or ", f.Values.Select(Id))})",
-        InFilter f => $"({Column(f.Field)} in ({string.Join(", ", f.Values.Select(Add))}){UncommonGuard(f.Field, f.Values)})",
-        StartsWithFilter f => StartsWith(Column(f.Field), f.Prefix),
-        IsNullFilter f => $"{Column(f.Field)} is null",
+        InFilter f when f.Field == log.Id => $"({string.Join(" or ", f.Values.Select(Id))})",
+        InFilter f => $"({f.Field.Sql} in ({string.Join(", ", f.Values.Select(Add))}){UncommonGuard(f.Field, f.Values)})",
+        StartsWithFilter f => StartsWith(f.Field.Sql, f.Prefix),
+        IsNullFilter f => $"{f.Field.Sql} is null",
         ContainsFilter f => containsAsLike
-            ? $"{Column(f.Field)} like {Add(LikePattern(f.Text))}"
-            : $"instr({Column(f.Field)}, {Add(f.Text)}) > 0",
+            ? $"{f.Field.Sql} like {Add(LikePattern(f.Text))}"
+            : $"instr({f.Field.Sql}, {Add(f.Text)}) > 0",
         // PostgreSQL plans a correlated EXISTS as a semi-join, from whichever side is cheaper. SQLite runs it once per
         // row of the commit-order walk, which a rare target turns into a scan: there the side table is searched
         // first (tenant as the query's @t parameter) and the entries fetched by sequence number.
-        AnyTargetFilter f when sideTablesAsIn => $"a.seq in (select t.seq from directory_audit_targets t where t.tenant_id = @t and {Render(f.Inner)})",
-        AnyTargetFilter f => $"exists (select 1 from directory_audit_targets t where t.tenant_id = a.tenant_id and t.seq = a.seq and {Render(f.Inner)})",
+        AnyItemFilter f when sideTablesAsIn => $"a.seq in (select t.seq from {Items.Table} t where t.tenant_id = @t and {Render(f.Inner)})",
+        AnyItemFilter f => $"exists (select 1 from {Items.Table} t where t.tenant_id = a.tenant_id and t.seq = a.seq and {Render(f.Inner)})",
         AnyPropertyFilter f => $"t.property_set in ({PropertySetKeys(f)})",
         PropertySetFilter { Keys.Count: 0 } => "(1 = 0)",
         PropertySetFilter { Keys.Count: 1 } f => $"t.property_set = {Add(f.Keys[0])}",
@@ -49,15 +51,15 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
 
     /// <summary>
     /// Up to <see cref="ValueExpansion.MaxValues"/> + 1 values of the term dictionary that contain a text, by the same
-    /// test as the column's contains (parameters @t and @field, the tenant and <see cref="LogTerms.Code"/>).
+    /// test as the column's contains (parameters @t and @field, the tenant and the field's <see cref="LogField.Code"/>).
     /// </summary>
     public string ContainingTerms(string text) =>
-        "select d.value from directory_audit_terms d where d.tenant_id = @t and d.field = @field and " +
+        $"select d.value from {log.TermsTable} d where d.tenant_id = @t and d.field = @field and " +
         (containsAsLike ? $"d.value like {Add(LikePattern(text))}" : $"instr(d.value, {Add(text)}) > 0") + $" limit {ValueExpansion.MaxValues + 1}";
 
     /// <summary>The keys of the tenant's (@t) property sets holding a name that satisfies the condition (see <see cref="PropertySets"/>).</summary>
     public string PropertySetKeys(AnyPropertyFilter f) =>
-        $"select distinct s.set_key from directory_audit_property_sets s where s.tenant_id = @t and {Render(f.Inner)}";
+        $"select distinct s.set_key from {Items.PropertySetsTable} s where s.tenant_id = @t and {Render(f.Inner)}";
 
     internal const int MaxArms = 16;
 
@@ -79,7 +81,7 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         var order = descending ? "desc" : "asc";
         var after = descending ? "<" : ">";
         // The union holds up to a page per arm; only the page's own rows are then read from the log.
-        var union = string.Join(" union ", arms.Select((arm, i) => $"select seq from ({SideTablePage(arm, descending) ?? $"select a.seq from directory_audits a where a.tenant_id = @t and a.seq {after} @after and {Render(arm)} order by a.seq {order} limit @top"}) u{i}"));
+        var union = string.Join(" union ", arms.Select((arm, i) => $"select seq from ({SideTablePage(arm, descending) ?? $"select a.seq from {log.Table} a where a.tenant_id = @t and a.seq {after} @after and {Render(arm)} order by a.seq {order} limit @top"}) u{i}"));
         return $"select p.seq from ({union}) p order by p.seq {order} limit @top";
     }
 
@@ -91,9 +93,8 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
     private IEnumerable<LogFilter> Disjuncts(LogFilter filter) => filter switch
     {
         OrFilter f => Disjuncts(f.Left).Concat(Disjuncts(f.Right)),
-        AnyTargetFilter { Inner: OrFilter f } => Disjuncts(new AnyTargetFilter(f.Left)).Concat(Disjuncts(new AnyTargetFilter(f.Right))),
-        InFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
-            when f.Values.Count > 1 => f.Values.Select(v => (LogFilter)new CompareFilter(f.Field, CompareOp.Eq, v)),
+        AnyItemFilter { Inner: OrFilter f } => Disjuncts(new AnyItemFilter(f.Left)).Concat(Disjuncts(new AnyItemFilter(f.Right))),
+        InFilter { Field.Scope: LogFieldScope.Entry } f when f.Values.Count > 1 => f.Values.Select(v => (LogFilter)new CompareFilter(f.Field, CompareOp.Eq, v)),
         _ => [filter],
     };
 
@@ -103,15 +104,15 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
         var after = descending ? "<" : ">";
         return filter switch
         {
-            AnyTargetFilter target =>
-                $"select t.seq from directory_audit_targets t where t.tenant_id = @t and t.seq {after} @after and {Render(target.Inner)} group by t.seq order by t.seq {order} limit @top",
+            AnyItemFilter target =>
+                $"select t.seq from {Items.Table} t where t.tenant_id = @t and t.seq {after} @after and {Render(target.Inner)} group by t.seq order by t.seq {order} limit @top",
             _ => null,
         };
     }
 
     private string Compare(CompareFilter f)
     {
-        var column = f.Field == LogField.ActivityDateTime && TimeIndexUnused ? "+a.activity_at" : Column(f.Field);
+        var column = f.Field == log.Time && TimeIndexUnused ? $"+{f.Field.Sql}" : f.Field.Sql;
         var value = Add(f.Value is DateTimeOffset t ? time(t) : f.Value);
         return f.Op switch
         {
@@ -127,37 +128,40 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
     }
 
     /// <summary>
-    /// Result and service each have one value that nearly every entry holds, so their indexes hold only the other
-    /// entries (<c>where result &lt;&gt; 'success'</c>): a filter on the common value walks the commit order and fills a
-    /// page at once. A condition on other values carries the index's own predicate, a constant, so both databases see
-    /// at planning time that the partial index answers it.
+    /// Some fields have one value that nearly every entry holds (an audit's result 'success' and service 'Core Directory',
+    /// a sign-in's error code 0), so their indexes hold only the other entries (<c>where result &lt;&gt; 'success'</c>): a
+    /// filter on the common value walks the commit order and fills a page at once. A condition on other values carries
+    /// the index's own predicate, a constant, so both databases see at planning time that the partial index answers it.
     /// </summary>
-    private static string UncommonGuard(LogField field, IEnumerable<object> values) => field switch
-    {
-        LogField.Result when !values.Contains(CommonResult) => $" and a.result <> '{CommonResult}'",
-        LogField.LoggedByService when !values.Contains(CommonService) => $" and a.service <> '{CommonService}'",
-        _ => "",
-    };
+    private static string UncommonGuard(LogField field, IEnumerable<object> values) =>
+        field.CommonValue is { } common && !values.Any(v => string.Equals(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), common, StringComparison.Ordinal))
+            ? $" and {field.Sql} <> {Constant(field, common)}"
+            : "";
 
-    internal const string CommonResult = "success";
-    internal const string CommonService = "Core Directory";
+    /// <summary>A field's common value as the SQL constant of its index predicate (from the description, never from a request).</summary>
+    internal static string Constant(LogField field, string value) => field.Type == LogFieldType.Integer ? value : $"'{value}'";
 
     /// <summary>
     /// The aggregate queries both backends run: <paramref name="where"/> is " and (filter)" over <c>a</c>, the tenant
     /// is parameter @t and the limit @top.
     /// </summary>
-    internal static string CountBySql(LogField field, string where)
+    internal string CountBySql(LogField field, string where)
     {
-        var column = Column(field);
-        return column.StartsWith("t.", StringComparison.Ordinal)
-            ? $"select {column}, count(distinct a.seq) from directory_audits a join directory_audit_targets t on t.tenant_id = a.tenant_id and t.seq = a.seq " +
+        var column = field.Sql;
+        return field.Scope == LogFieldScope.Item
+            ? $"select {column}, count(distinct a.seq) from {log.Table} a join {Items.Table} t on t.tenant_id = a.tenant_id and t.seq = a.seq " +
               $"where a.tenant_id = @t{where} and {column} is not null group by {column} order by 2 desc, 1 limit @top"
-            : $"select {column}, count(*) from directory_audits a where a.tenant_id = @t{where} and {column} is not null group by {column} order by 2 desc, 1 limit @top";
+            : $"select {column}, count(*) from {log.Table} a where a.tenant_id = @t{where} and {column} is not null group by {column} order by 2 desc, 1 limit @top";
     }
 
-    internal static string DistinctTargetsSql(string where) =>
-        "select count(distinct t.target_id) from directory_audits a join directory_audit_targets t on t.tenant_id = a.tenant_id and t.seq = a.seq " +
-        $"where a.tenant_id = @t{where} and t.type = @type";
+    /// <summary>
+    /// How many distinct values of <paramref name="field"/> the matching entries hold; for an element field, among the
+    /// elements whose <paramref name="itemCondition"/> field equals parameter @value.
+    /// </summary>
+    internal string CountDistinctSql(LogField field, LogField? itemCondition, string where) => field.Scope == LogFieldScope.Item
+        ? $"select count(distinct {field.Sql}) from {log.Table} a join {Items.Table} t on t.tenant_id = a.tenant_id and t.seq = a.seq " +
+          $"where a.tenant_id = @t{where}{(itemCondition is null ? "" : $" and {itemCondition.Sql} = @value")}"
+        : $"select count(distinct {field.Sql}) from {log.Table} a where a.tenant_id = @t{where}";
 
     /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards escaped (\ is LIKE's default escape).</summary>
     private static string LikePattern(string text) =>
@@ -190,34 +194,12 @@ internal sealed class FilterSql(Func<DateTimeOffset, object> time, bool contains
     /// <summary>Ids are found through their indexed key, then compared whole (see <see cref="LogEntry.KeyOf"/>).</summary>
     private string Id(string id) => $"(a.id_key = {Add(LogEntry.KeyOf(id))} and a.id = {Add(id)})";
 
+    private LogCollection Items => _items ?? throw new InvalidOperationException($"{log.EntitySet} has no collection to filter with any().");
+
     private string Add(object value)
     {
         var name = $"@f{Parameters.Count}";
         Parameters.Add((name, value));
         return name;
     }
-
-    internal static string Column(LogField field) => field switch
-    {
-        LogField.Id => "a.id",
-        LogField.ActivityDateTime => "a.activity_at",
-        LogField.ActivityDisplayName => "a.activity",
-        LogField.Category => "a.category",
-        LogField.CorrelationId => "a.correlation_id",
-        LogField.LoggedByService => "a.service",
-        LogField.OperationType => "a.operation_type",
-        LogField.Result => "a.result",
-        LogField.InitiatorUserId => "a.initiator_user_id",
-        LogField.InitiatorUserDisplayName => "a.initiator_user_name",
-        LogField.InitiatorUserPrincipalName => "a.initiator_upn",
-        LogField.InitiatorAppId => "a.initiator_app_id",
-        LogField.InitiatorAppDisplayName => "a.initiator_app_name",
-        LogField.InitiatorServicePrincipalId => "a.initiator_sp_id",
-        LogField.TargetId => "t.target_id",
-        LogField.TargetDisplayName => "t.display_name",
-        LogField.TargetType => "t.type",
-        LogField.TargetUserPrincipalName => "t.upn",
-        LogField.ModifiedPropertyName => "s.name",
-        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Unknown field."),
-    };
 }

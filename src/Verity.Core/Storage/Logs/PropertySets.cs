@@ -8,7 +8,7 @@ namespace Verity.Core.Storage;
 /// <summary>
 /// The names of a target's modified properties are stored as one key: the set of names, which a directory repeats
 /// (every "Update user" of a job title has {JobTitle, Included Updated Properties}). A target row carries its set's key
-/// (<c>property_set</c>, one index entry); <c>directory_audit_property_sets</c> lists each set's names once per tenant.
+/// (<c>property_set</c>, one index entry); the collection's property-set table lists each set's names once per tenant.
 /// A row per property cost an "Add group" five rows and ten index entries. A property condition becomes the keys of
 /// the sets with a matching name, each an ordered walk of the targets' (tenant, property_set, seq) index.
 /// </summary>
@@ -53,8 +53,8 @@ internal static class PropertySets
 
     /// <summary>The (tenant, key, name) rows of the entries' sets, distinct and sorted, so concurrent writers add shared ones in the same order.</summary>
     public static List<(Guid TenantId, long Key, string Name)> Of(IEnumerable<LogEntry> entries) =>
-        [.. entries.SelectMany(e => e.Targets.Where(t => t.PropertySet is not null)
-                .SelectMany(t => t.ModifiedProperties.Select(name => (e.TenantId, Key: t.PropertySet!.Value, Name: name))))
+        [.. entries.SelectMany(e => e.Items.Where(t => t.PropertySet is not null)
+                .SelectMany(t => t.PropertyNames.Select(name => (e.TenantId, Key: t.PropertySet!.Value, Name: name))))
             .Distinct()
             .OrderBy(r => r.TenantId).ThenBy(r => r.Key).ThenBy(r => r.Name, StringComparer.Ordinal)];
 
@@ -76,8 +76,8 @@ internal static class PropertySets
                 return new OrFilter(await ExpandAsync(f.Left, keysAsync), await ExpandAsync(f.Right, keysAsync));
             case NotFilter f:
                 return new NotFilter(await ExpandAsync(f.Inner, keysAsync));
-            case AnyTargetFilter f:
-                return new AnyTargetFilter(await ExpandAsync(f.Inner, keysAsync));
+            case AnyItemFilter f:
+                return new AnyItemFilter(await ExpandAsync(f.Inner, keysAsync));
             case AnyPropertyFilter f:
                 var keys = await keysAsync(f);
                 if (keys.Count > FilterSql.MaxArms)

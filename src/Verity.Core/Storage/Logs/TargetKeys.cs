@@ -11,13 +11,30 @@ namespace Verity.Core.Storage;
 internal static class TargetKeys
 {
     /// <summary>The distinct (tenant, field, value, target id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
-    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(IEnumerable<LogEntry> entries) => Sorted(
-        from e in entries
-        from target in e.Targets
-        where target.Id is not null
-        from key in new[] { (Field: LogField.TargetDisplayName, Value: target.DisplayName), (Field: LogField.TargetUserPrincipalName, Value: target.UserPrincipalName) }
-        where key.Value is not null
-        select (e.TenantId, LogTerms.Code(key.Field)!.Value, key.Value!, target.Id!));
+    public static List<(Guid TenantId, short Field, string Value, string Id)> Of(LogCollection items, IEnumerable<LogEntry> entries)
+    {
+        var id = IndexOf(items, items.Id);
+        var keyed = items.Fields.Select((field, i) => (field, i)).Where(f => IsKeyedField(f.field)).ToArray();
+        return Sorted(
+            from e in entries
+            from item in e.Items
+            where item.Values[id] is string
+            from k in keyed
+            where item.Values[k.i] is string
+            select (e.TenantId, k.field.Code!.Value, (string)item.Values[k.i]!, (string)item.Values[id]!));
+    }
+
+    private static int IndexOf(LogCollection items, LogField field)
+    {
+        for (var i = 0; i < items.Fields.Count; i++)
+        {
+            if (ReferenceEquals(items.Fields[i], field))
+            {
+                return i;
+            }
+        }
+        throw new ArgumentException($"{field.Path} is not a field of {items.Path}.", nameof(field));
+    }
 
     /// <summary>Key rows (of this table or the initiators'), distinct and in one order for every writer.</summary>
     internal static List<(Guid TenantId, short Field, string Value, string Id)> Sorted(IEnumerable<(Guid TenantId, short Field, string Value, string Id)> keys) =>
@@ -35,14 +52,14 @@ internal static class TargetKeys
                 return new AndFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
             case OrFilter f:
                 return new OrFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
-            case AnyTargetFilter f:
+            case AnyItemFilter f:
                 return await ExpandTargetAsync(f, idsAsync, prefixValuesAsync);
             default:
                 return filter;
         }
     }
 
-    private static async Task<LogFilter> ExpandTargetAsync(AnyTargetFilter target, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+    private static async Task<LogFilter> ExpandTargetAsync(AnyItemFilter target, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
         Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
     {
         var conjuncts = Conjuncts(target.Inner).ToList();
@@ -56,21 +73,22 @@ internal static class TargetKeys
         {
             CompareFilter c => (c.Field, (IReadOnlyList<string>)[(string)c.Value]),
             InFilter i => (i.Field, i.Values),
-            StartsWithFilter s => (s.Field, FilterSql.PrefixEnd(s.Prefix) is { } end ? await prefixValuesAsync(LogTerms.Code(s.Field)!.Value, s.Prefix, end) : null),
-            _ => (LogField.Id, null),
+            StartsWithFilter s => (s.Field, FilterSql.PrefixEnd(s.Prefix) is { } end ? await prefixValuesAsync(s.Field.Code!.Value, s.Prefix, end) : null),
+            _ => throw new InvalidOperationException("IsKeyed admits comparisons, in and startswith only."),
         };
         if (values is null || values.Count > ValueExpansion.MaxValues)
         {
             return target; // a prefix of many names: matches are dense, and the commit-order walk finds a page soon
         }
-        var pairs = values.Count == 0 ? [] : await idsAsync(LogTerms.Code(field)!.Value, values);
+        var pairs = values.Count == 0 ? [] : await idsAsync(field.Code!.Value, values);
         if (pairs.Count >= FilterSql.MaxArms)
         {
             return target; // a name of many objects: the commit-order walk, as for a common prefix
         }
-        var arms = pairs.Select(p => With(new CompareFilter(LogField.TargetId, CompareOp.Eq, p.Id), [new CompareFilter(field, CompareOp.Eq, p.Value), .. rest]));
-        var unkeyed = With(new IsNullFilter(LogField.TargetId), [keyed, .. rest]);
-        return new AnyTargetFilter(arms.Reverse().Aggregate(unkeyed, (or, arm) => new OrFilter(arm, or)));
+        var id = field.KeyedBy!;
+        var arms = pairs.Select(p => With(new CompareFilter(id, CompareOp.Eq, p.Id), [new CompareFilter(field, CompareOp.Eq, p.Value), .. rest]));
+        var unkeyed = With(new IsNullFilter(id), [keyed, .. rest]);
+        return new AnyItemFilter(arms.Reverse().Aggregate(unkeyed, (or, arm) => new OrFilter(arm, or)));
     }
 
     private static bool IsKeyed(LogFilter f) => f switch
@@ -81,7 +99,7 @@ internal static class TargetKeys
         _ => false,
     };
 
-    private static bool IsKeyedField(LogField field) => field is LogField.TargetDisplayName or LogField.TargetUserPrincipalName;
+    private static bool IsKeyedField(LogField field) => field is { Scope: LogFieldScope.Item, KeyedBy: not null };
 
     private static IEnumerable<LogFilter> Conjuncts(LogFilter f) => f is AndFilter and ? Conjuncts(and.Left).Concat(Conjuncts(and.Right)) : [f];
 

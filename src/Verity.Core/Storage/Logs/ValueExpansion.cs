@@ -25,16 +25,15 @@ internal static class ValueExpansion
     {
         switch (filter)
         {
-            // Target, modified-property and keyed initiator prefixes are the stores' own rewrites (TargetKeys, PropertySets, InitiatorKeys).
-            case StartsWithFilter { Field: not (LogField.TargetId or LogField.TargetDisplayName or LogField.TargetType or LogField.TargetUserPrincipalName or LogField.ModifiedPropertyName) } f
-                when InitiatorKeys.Code(f.Field) is null && FilterSql.PrefixEnd(f.Prefix) is { } end:
+            // Element, modified-property and keyed prefixes are the stores' own rewrites (TargetKeys, PropertySets, EntryKeys).
+            case StartsWithFilter { Field: { Scope: LogFieldScope.Entry, KeyedBy: null } } f when FilterSql.PrefixEnd(f.Prefix) is { } end:
                 var prefixed = await prefixValuesAsync(f.Field, f.Prefix, end);
                 return prefixed.Count is > 0 and <= MaxValues ? new InFilter(f.Field, prefixed) : f;
-            case ContainsFilter f when LogTerms.Code(f.Field) is not null:
+            case ContainsFilter { Field.Searchable: true } f:
                 var containing = await containingValuesAsync(f.Field, f.Text);
                 return containing.Count <= MaxValues ? new InFilter(f.Field, containing) : f;
-            case AnyTargetFilter f:
-                return new AnyTargetFilter(await ExpandAsync(f.Inner, prefixValuesAsync, containingValuesAsync));
+            case AnyItemFilter f:
+                return new AnyItemFilter(await ExpandAsync(f.Inner, prefixValuesAsync, containingValuesAsync));
             case OrFilter f:
                 return new OrFilter(await ExpandAsync(f.Left, prefixValuesAsync, containingValuesAsync), await ExpandAsync(f.Right, prefixValuesAsync, containingValuesAsync));
             case AndFilter f:
@@ -45,12 +44,12 @@ internal static class ValueExpansion
     }
 
     /// <summary>The distinct values of a column in a range, found by stepping through its (tenant, column, seq) index.</summary>
-    public static string PrefixValuesSql(LogField field)
+    public static string PrefixValuesSql(LogDefinition log, LogField field)
     {
-        var column = FilterSql.Column(field);
+        var column = field.Sql;
         return "with recursive v(x) as (" +
-            $"select (select min({column}) from directory_audits a where a.tenant_id = @t and {column} >= @low and {column} < @high) " +
-            $"union all select (select min({column}) from directory_audits a where a.tenant_id = @t and {column} > v.x and {column} < @high) from v where v.x is not null) " +
+            $"select (select min({column}) from {log.Table} a where a.tenant_id = @t and {column} >= @low and {column} < @high) " +
+            $"union all select (select min({column}) from {log.Table} a where a.tenant_id = @t and {column} > v.x and {column} < @high) from v where v.x is not null) " +
             $"select x from v where x is not null limit {MaxValues + 1}";
     }
 }

@@ -1,8 +1,8 @@
 namespace Verity.Core.Storage;
 
 /// <summary>
-/// The append-only activity log. Entries are appended and read; nothing is ever updated, and the databases refuse
-/// UPDATE and DELETE on log tables themselves.
+/// The append-only activity logs, every one described by a <see cref="LogDefinition"/>. Entries are appended and read;
+/// nothing is ever updated, and the databases refuse UPDATE and DELETE on log tables themselves.
 /// </summary>
 public interface ILogStore
 {
@@ -36,8 +36,11 @@ public interface ILogStore
     /// </summary>
     Task<IReadOnlyList<LogBucket>> CountByAsync(LogQuery query, LogField field, int top, CancellationToken ct);
 
-    /// <summary>How many distinct targets (by id) of <paramref name="type"/> the matching entries name.</summary>
-    Task<long> CountDistinctTargetsAsync(LogQuery query, string type, CancellationToken ct);
+    /// <summary>
+    /// How many distinct values of <paramref name="field"/> the matching entries hold; for a field of the log's
+    /// collection, among the elements whose <paramref name="itemCondition"/> field equals its value (targets of type User).
+    /// </summary>
+    Task<long> CountDistinctAsync(LogQuery query, LogField field, (LogField Field, string Value)? itemCondition, CancellationToken ct);
 
     /// <summary>How many entries match the query's filter (paging options are ignored).</summary>
     Task<long> CountAsync(LogQuery query, CancellationToken ct);
