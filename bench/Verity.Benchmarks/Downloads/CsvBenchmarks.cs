@@ -36,7 +36,7 @@ public class CsvBenchmarks
         await using var csv = CsvWriter.Create(Stream.Null, new CsvWriterOptions { WriteByteOrderMark = true, Injection = CsvInjection.Escape }, leaveOpen: true);
         foreach (var entry in _page)
         {
-            await AuditCsv.WriteRowAsync(csv, entry, default);
+            await AuditCsv.Instance.WriteRowAsync(csv, entry, default);
         }
         await csv.FlushAsync(default);
     }

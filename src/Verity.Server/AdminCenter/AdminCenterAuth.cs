@@ -42,7 +42,7 @@ internal static class AdminCenterAuth
                 // Pages and their form posts see the session user (anti-forgery tokens are bound to it); the Graph API only reads with it.
                 o.ForwardDefaultSelector = http =>
                     http.Request.Headers.Authorization.Count > 0 || !http.Request.Cookies.ContainsKey(CookieName)
-                    || (http.Request.Path.StartsWithSegments("/v1.0") && !HttpMethods.IsGet(http.Request.Method))
+                    || (Graph.GraphEndpoints.IsGraphPath(http.Request.Path) && !HttpMethods.IsGet(http.Request.Method))
                         ? JwtBearerDefaults.AuthenticationScheme : CookieScheme;
                 // An API caller without a valid token gets Graph's 401 JSON, never a redirect to a sign-in page.
                 o.ForwardChallenge = JwtBearerDefaults.AuthenticationScheme;

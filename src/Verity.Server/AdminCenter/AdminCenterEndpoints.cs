@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Verity.Core.Model;
-using Verity.Server.AuditLogs;
 using Verity.Server.Auth;
+using Verity.Server.Logs;
 
 namespace Verity.Server.AdminCenter;
 

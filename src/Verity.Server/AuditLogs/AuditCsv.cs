@@ -9,13 +9,17 @@ namespace Verity.Server.AuditLogs;
 /// 87th column, Notes, after Entra's own, says what was left out of that row and points to the JSON download.
 /// Rows are written from the stored JSON, so a download shows exactly what the API serves.
 /// </summary>
-internal static class AuditCsv
+internal sealed class AuditCsv : Logs.ILogCsv
 {
+    public static readonly AuditCsv Instance = new();
+
     private const int Targets = 3;
     private const int PropertiesPerTarget = 5;
     private const int Details = 6;
 
-    public static readonly IReadOnlyList<string> Header = BuildHeader();
+    private static readonly IReadOnlyList<string> s_header = BuildHeader();
+
+    public IReadOnlyList<string> Header => s_header;
 
     private static string[] BuildHeader()
     {
@@ -41,19 +45,8 @@ internal static class AuditCsv
         return [.. header];
     }
 
-    // Records end with EndRecordAsync: the writer empties its buffer into the response when it is nearly full, and
-    // Kestrel allows no synchronous writes.
-    public static ValueTask WriteHeaderAsync(CsvWriter csv, CancellationToken ct)
-    {
-        foreach (var name in Header)
-        {
-            csv.WriteField(name, CsvQuoting.Always);
-        }
-        return csv.EndRecordAsync(ct);
-    }
-
     /// <summary>Writes one entry's row. One forward pass over the stored JSON, no objects per entry.</summary>
-    public static ValueTask WriteRowAsync(CsvWriter csv, byte[] json, CancellationToken ct) =>
+    public ValueTask WriteRowAsync(CsvWriter csv, byte[] json, CancellationToken ct) =>
         RowCells.For(json).WriteAsync(csv, ct);
 
     /// <summary>

@@ -41,7 +41,7 @@ internal static class ApiAuthentication
         await next(context);
     }
 
-    private static bool IsGraphApi(HttpContext context) => context.Request.Path.StartsWithSegments("/v1.0");
+    private static bool IsGraphApi(HttpContext context) => Graph.GraphEndpoints.IsGraphPath(context.Request.Path);
 
     /// <summary>What the authorization middleware reads back, as ASP.NET Core's own feature keeps it.</summary>
     private sealed class Authenticated(AuthenticateResult result) : IHttpAuthenticationFeature, IAuthenticateResultFeature

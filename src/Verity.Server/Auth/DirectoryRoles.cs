@@ -11,6 +11,7 @@ internal enum Permission
     ManageLicenses,
     ManageRoles,
     ReadAuditLogs,
+    ReadSignInLogs,
 }
 
 internal sealed record DirectoryRole(string TemplateId, string DisplayName, string Description, string WellKnownObjectName,
@@ -32,7 +33,7 @@ internal static class DirectoryRoles
     [
         GlobalAdministrator,
         new("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader", "Can read everything a Global Administrator can, but not update anything.",
-            "GlobalReaders", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
+            "GlobalReaders", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs, Permission.ReadSignInLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
         new("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator", "Can manage all aspects of users and groups, including resetting passwords.",
             "UserAccountAdmins", new HashSet<Permission> { Permission.ReadDirectory, Permission.ManageUsers, Permission.ResetPasswords, Permission.ManageGroups },
             ["Directory.Read.All", "User.ReadWrite.All", "Group.ReadWrite.All"]),
@@ -44,9 +45,14 @@ internal static class DirectoryRoles
         new("4d6ac14f-3453-41d0-bef9-a3e0c569773a", "License Administrator", "Can manage product licenses on users and groups.",
             "LicenseAdministrators", new HashSet<Permission> { Permission.ReadDirectory, Permission.ManageLicenses }, ["Directory.Read.All", "LicenseAssignment.ReadWrite.All"]),
         new("4a5d8f65-41da-4de4-8968-e035b65339cf", "Reports Reader", "Can read sign-in and audit reports.",
-            "ReportsReaders", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
+            "ReportsReaders", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs, Permission.ReadSignInLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
         new("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader", "Can read security information and reports.",
-            "SecurityReaders", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
+            "SecurityReaders", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs, Permission.ReadSignInLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
+        new("194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator", "Can read security information and reports, and manage security settings.",
+            "SecurityAdministrators", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadAuditLogs, Permission.ReadSignInLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
+        // Sign-ins but not the audit log (reference §3.2 lists it among sign-in readers only).
+        new("5f2222b1-57c3-48ba-8ad5-d4759f1fde6f", "Security Operator", "Creates and manages security events.",
+            "SecurityOperators", new HashSet<Permission> { Permission.ReadDirectory, Permission.ReadSignInLogs }, ["Directory.Read.All", "AuditLog.Read.All"]),
     ];
 
     public static DirectoryRole? Find(string templateId) =>

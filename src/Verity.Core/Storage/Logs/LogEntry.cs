@@ -25,12 +25,21 @@ public sealed record LogEntry
     public object? this[LogField column] => Values[Definition.IndexOf(column)];
 
     /// <summary>
-    /// The 63-bit key under which an id is indexed: the integer that ends it (Entra-style ids end in one, and Verity
-    /// makes it time-ordered so the index grows at its end), else a hash of the whole id. Several ids may share a
+    /// The 63-bit key under which an id is indexed: the integer that ends it (Entra-style audit ids end in one, and
+    /// Verity makes it time-ordered so the index grows at its end), the time-ordered start of a version 7 GUID, else a
+    /// hash of the whole id. Several ids may share a
     /// key; lookups compare the full id too.
     /// </summary>
     public static long KeyOf(string id)
     {
+        // A version 7 GUID (a sign-in's request id) starts with its Unix milliseconds: its first 64 bits, halved.
+        if (id.Length == 36 && id[14] == '7' && id[8] == '-' && id[13] == '-'
+            && uint.TryParse(id.AsSpan(0, 8), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var high)
+            && ushort.TryParse(id.AsSpan(9, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var middle)
+            && ushort.TryParse(id.AsSpan(14, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var low))
+        {
+            return (long)((((ulong)high << 32) | ((ulong)middle << 16) | low) >> 1);
+        }
         var tail = id.AsSpan(id.LastIndexOf('_') + 1);
         if (tail.Length is > 0 and <= 18 && long.TryParse(tail, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var key))
         {

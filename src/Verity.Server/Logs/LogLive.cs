@@ -3,30 +3,30 @@ using Verity.Core.Storage;
 using Verity.Server.Auth;
 using Verity.Server.Graph;
 
-namespace Verity.Server.AuditLogs;
+namespace Verity.Server.Logs;
 
 /// <summary>
-/// <c>GET /v1.0/auditLogs/directoryAudits/live?$filter=…</c>: new matching entries as server-sent events, from the
+/// <c>GET /v1.0/auditLogs/{log}/live?$filter=…</c>: new matching entries as server-sent events, from the
 /// moment of connection. Each event is <c>event: entry</c>, <c>id: &lt;cursor&gt;</c> and <c>data: &lt;the entry as the
 /// list serves it&gt;</c>. Entries are read back from the store in commit order after the last one sent, so nothing is
 /// skipped or repeated; a reconnecting EventSource sends <c>Last-Event-ID</c> and resumes after it. Commits of this
 /// server wake the stream at once; commits of other servers on the same database are found by a poll.
 /// </summary>
-internal static class AuditLive
+internal static class LogLive
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public static async Task Stream(HttpContext http, ILogStore logs, LogSignal signal, KeyRing keys)
+    public static async Task Stream(HttpContext http, ILogStore logs, LogSignal signal, KeyRing keys, LogApi api)
     {
         var request = http.Request;
         foreach (var key in request.Query.Keys.Where(k => k != "$filter"))
         {
             throw GraphException.BadRequest($"Unknown query parameter '{key}' for the live feed. Supported: $filter.", "Request_UnsupportedQuery");
         }
-        var filter = AuditLogsEndpoints.ParseFilter(request);
+        var filter = LogEndpoints.ParseFilter(request, api);
         var tenant = http.Audit().TenantId;
-        var fingerprint = "live|" + AuditLogsEndpoints.Fingerprint(tenant, descending: false, request.Query["$filter"].ToString());
+        var fingerprint = "live|" + LogEndpoints.Fingerprint(api, tenant, descending: false, request.Query["$filter"].ToString());
         long last;
         if (request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastEventId)
         {
@@ -35,7 +35,7 @@ internal static class AuditLive
         }
         else
         {
-            var newest = await logs.QueryAsync(new LogQuery { TenantId = tenant, Top = 1 }, http.RequestAborted);
+            var newest = await logs.QueryAsync(new LogQuery { Log = api.Log.Name, TenantId = tenant, Top = 1 }, http.RequestAborted);
             last = newest.Entries.Count > 0 ? newest.Entries[0].Seq : 0;
         }
 
@@ -52,7 +52,7 @@ internal static class AuditLive
             while (!ct.IsCancellationRequested)
             {
                 var woken = signal.Next(tenant); // taken before the read, so a commit in between is not missed
-                var page = await logs.QueryAsync(new LogQuery { TenantId = tenant, Top = 100, Descending = false, AfterSeq = last, Filter = filter }, ct);
+                var page = await logs.QueryAsync(new LogQuery { Log = api.Log.Name, TenantId = tenant, Top = 100, Descending = false, AfterSeq = last, Filter = filter }, ct);
                 foreach (var entry in page.Entries)
                 {
                     last = entry.Seq;

@@ -8,9 +8,9 @@ using Verity.Core.Storage;
 using Verity.Server.Auth;
 using Verity.Server.Graph;
 
-namespace Verity.Server.AuditLogs;
+namespace Verity.Server.Logs;
 
-/// <summary>How many rows one download file holds (Entra's portal: 250,000 audit records).</summary>
+/// <summary>The most rows one download file holds, for every log (each log's own limit applies below it: Entra's portal gives 250,000 audit records, 100,000 sign-ins).</summary>
 internal sealed class DownloadOptions
 {
     public const string Section = "Verity:Download";
@@ -20,18 +20,18 @@ internal sealed class DownloadOptions
 }
 
 /// <summary>
-/// <c>GET /v1.0/auditLogs/directoryAudits/download?format=csv|json</c>: the filtered log as one file, streamed page by
+/// <c>GET /v1.0/auditLogs/{log}/download?format=csv|json</c>: the filtered log as one file, streamed page by
 /// page from the store, so memory stays flat whatever the row count. <c>$filter</c> and <c>$orderby</c> are those of
-/// the list. A file holds at most <c>maxRows</c> rows (default and cap <see cref="DownloadOptions.MaxRows"/>); when
+/// the list. A file holds at most <c>maxRows</c> rows (default and cap: the log's limit or <see cref="DownloadOptions.MaxRows"/>, the lower); when
 /// more match, a <c>Link: &lt;…&amp;cursor=…&gt;; rel="next"</c> header names the next file, which starts exactly where
 /// this one stops, however many entries are written in between.
 /// </summary>
-internal static class AuditDownloads
+internal static class LogDownloads
 {
     private const int PageSize = 1_000;
     private static readonly string[] Supported = ["format", "$filter", "$orderby", "maxRows", "cursor"];
 
-    public static async Task Download(HttpContext http, ILogStore logs, KeyRing keys, IOptions<DownloadOptions> options, TimeProvider time)
+    public static async Task Download(HttpContext http, ILogStore logs, KeyRing keys, IOptions<DownloadOptions> options, TimeProvider time, LogApi api)
     {
         var request = http.Request;
         foreach (var key in request.Query.Keys.Where(k => !Supported.Contains(k, StringComparer.Ordinal)))
@@ -44,17 +44,17 @@ internal static class AuditDownloads
             "json" => "json",
             var other => throw GraphException.BadRequest($"format '{other}' is not supported: use csv or json."),
         };
-        var cap = options.Value.MaxRows;
+        var cap = Math.Min(options.Value.MaxRows, api.MaxDownloadRows);
         var maxRows = cap;
         if (request.Query.TryGetValue("maxRows", out var maxText)
             && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxRows) || maxRows < 1 || maxRows > cap))
         {
             throw GraphException.BadRequest($"Invalid value '{maxText}' for maxRows: use a whole number from 1 to {cap}.");
         }
-        var descending = AuditLogsEndpoints.ParseDescending(request);
-        var filter = AuditLogsEndpoints.ParseFilter(request);
+        var descending = LogEndpoints.ParseDescending(request, api);
+        var filter = LogEndpoints.ParseFilter(request, api);
         var tenant = http.Audit().TenantId;
-        var fingerprint = "download|" + AuditLogsEndpoints.Fingerprint(tenant, descending, request.Query["$filter"].ToString());
+        var fingerprint = "download|" + LogEndpoints.Fingerprint(api, tenant, descending, request.Query["$filter"].ToString());
         long? after = null;
         if (request.Query.TryGetValue("cursor", out var cursor))
         {
@@ -63,7 +63,7 @@ internal static class AuditDownloads
                 ?? throw GraphException.BadRequest("The download cursor is invalid, was altered, or belongs to a different query. Use the Link header exactly as returned.");
             after = descending ? first + 1 : first - 1;
         }
-        var query = new LogQuery { TenantId = tenant, Top = PageSize, Descending = descending, AfterSeq = after, Filter = filter };
+        var query = new LogQuery { Log = api.Log.Name, TenantId = tenant, Top = PageSize, Descending = descending, AfterSeq = after, Filter = filter };
 
         if (await logs.SeqAtAsync(query, maxRows, http.RequestAborted) is { } next)
         {
@@ -74,13 +74,13 @@ internal static class AuditDownloads
             http.Response.Headers.Link = $"<{link}>; rel=\"next\"";
         }
         var stamp = time.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"AuditLogs_{stamp}.{format}\"";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{api.DownloadName}_{stamp}.{format}\"";
         http.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
 
         var pages = Pages(logs, query, maxRows, http.RequestAborted);
         if (format == "csv")
         {
-            await WriteCsvAsync(http.Response, pages, http.RequestAborted);
+            await WriteCsvAsync(http.Response, api.Csv, pages, http.RequestAborted);
         }
         else
         {
@@ -128,17 +128,23 @@ internal static class AuditDownloads
     /// <summary>
     /// UTF-8 with a byte order mark, as the portal's file (spreadsheets then read it as UTF-8), RFC 4180 quoting.
     /// A text cell that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe: names and
-    /// values in an audit log are typed by anyone who may change the directory.
+    /// values in a log are typed by anyone who may change the directory or try to sign in.
     /// </summary>
-    private static async Task WriteCsvAsync(HttpResponse response, IAsyncEnumerable<IReadOnlyList<StoredLogEntry>> pages, CancellationToken ct)
+    private static async Task WriteCsvAsync(HttpResponse response, ILogCsv layout, IAsyncEnumerable<IReadOnlyList<StoredLogEntry>> pages, CancellationToken ct)
     {
         await using var csv = CsvWriter.Create(response.Body, new CsvWriterOptions { WriteByteOrderMark = true, Injection = CsvInjection.Escape }, leaveOpen: true);
-        await AuditCsv.WriteHeaderAsync(csv, ct);
+        foreach (var name in layout.Header)
+        {
+            csv.WriteField(name, CsvQuoting.Always);
+        }
+        // Records end with EndRecordAsync: the writer empties its buffer into the response when it is nearly full,
+        // and Kestrel allows no synchronous writes.
+        await csv.EndRecordAsync(ct);
         await foreach (var page in pages)
         {
             foreach (var entry in page)
             {
-                await AuditCsv.WriteRowAsync(csv, entry.Json, ct);
+                await layout.WriteRowAsync(csv, entry.Json, ct);
             }
             await csv.FlushAsync(ct);
         }

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using Verity.Core.Model;
+using Verity.Core.Storage;
+using Verity.Server.Auth;
+using Verity.Server.DirectoryObjects;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace Verity.Server.SignInLogs;
+
+/// <summary>
+/// Every answer of <c>/{tenant}/oauth2/v2.0/token</c> becomes one <c>signIn</c> in the tenant's log, success or
+/// failure, committed before the answer is sent; if it cannot be committed the answer becomes a refusal
+/// (<c>temporarily_unavailable</c>, AADSTS90033). Password and authorization-code grants are interactive user sign-ins,
+/// refresh-token redemptions non-interactive ones, client credentials service-principal sign-ins. A request whose
+/// tenant does not exist has no tenant log to go to (AADSTS90002); it is answered and not logged.
+/// </summary>
+internal static partial class SignInCapture
+{
+    public static void AddSignInCapture(this OpenIddictServerBuilder server) =>
+        // Before the ASP.NET Core host writes the response (and picks its status code from the error).
+        server.AddEventHandler<ApplyTokenResponseContext>(b => b.UseInlineHandler(OnTokenResponseAsync)
+            .SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom));
+
+    [GeneratedRegex(@"^AADSTS(\d{1,9}):")]
+    private static partial Regex AadstsCode();
+
+    private static async ValueTask OnTokenResponseAsync(ApplyTokenResponseContext context)
+    {
+        var http = context.Transaction.GetHttpRequest()?.HttpContext;
+        if (http is null || TokenEndpoints.TenantOf(context.Transaction) is not { } tenantId)
+        {
+            return;
+        }
+        var request = context.Request;
+        var response = context.Response;
+        var services = http.RequestServices;
+        var code = response.Error is null ? SignInErrorCodes.Success : ErrorCodeOf(response.Error, response.ErrorDescription);
+        var kind = request?.GrantType switch
+        {
+            GrantTypes.ClientCredentials => SignInEventType.ServicePrincipal,
+            GrantTypes.RefreshToken => SignInEventType.NonInteractiveUser,
+            _ => SignInEventType.InteractiveUser,
+        };
+        var signIn = await SignInFactory.CreateAsync(http, tenantId, kind, request?.ClientId, TokenEndpoints.SubjectOf(http),
+            attemptedUser: request?.Username, code, response.ErrorDescription, browser: request?.IsAuthorizationCodeGrantType() == true);
+        if (!await services.GetRequiredService<SignInRecorder>().RecordAsync(tenantId, signIn) && response.Error is null)
+        {
+            // Tokens are not handed out for a sign-in the log does not hold.
+            foreach (var name in response.GetParameters().Select(p => p.Key).ToList())
+            {
+                response.RemoveParameter(name);
+            }
+            response.Error = Errors.TemporarilyUnavailable;
+            response.ErrorDescription = "AADSTS90033: A transient error has occurred: the sign-in could not be logged. Please try again.";
+        }
+    }
+
+    /// <summary>Entra's code: from the AADSTS prefix Verity's refusals carry, else from the OAuth error OpenIddict gave.</summary>
+    internal static int ErrorCodeOf(string error, string? description)
+    {
+        if (description is not null && AadstsCode().Match(description) is { Success: true } match
+            && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var code))
+        {
+            return code;
+        }
+        return error switch
+        {
+            Errors.InvalidClient => SignInErrorCodes.InvalidClientSecret,
+            Errors.UnauthorizedClient => SignInErrorCodes.ApplicationNotFound,
+            Errors.InvalidGrant => SignInErrorCodes.ExpiredOrRevokedGrant,
+            Errors.UnsupportedGrantType => SignInErrorCodes.UnsupportedGrantType,
+            _ => SignInErrorCodes.InvalidRequest,
+        };
+    }
+}
+
+/// <summary>Builds a <c>signIn</c> from the request that made it: who, with which application, from where, with what result.</summary>
+internal static class SignInFactory
+{
+    /// <summary>Names of the built-in clients (Entra's names for these application ids).</summary>
+    private static readonly Dictionary<string, string> BuiltInClients = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [TokenEndpoints.PublicClientId] = "Microsoft Azure CLI",
+        [AuthorizeEndpoint.AdminCenterClientId] = "Azure Portal",
+    };
+
+    public static async Task<SignIn> CreateAsync(HttpContext http, Guid tenantId, SignInEventType kind, string? clientId, TokenSubject? subject,
+        string? attemptedUser, int errorCode, string? description, bool browser)
+    {
+        var services = http.RequestServices;
+        var store = services.GetRequiredService<IDirectoryStore>();
+        var ct = http.RequestAborted;
+        var appId = (subject?.AppId ?? clientId)?.ToLowerInvariant();
+        var app = appId is null || BuiltInClients.ContainsKey(appId) ? null : await store.FindObjectAsync(tenantId, Schemas.Application.Kind, appId, ct);
+        var appName = appId is not null && BuiltInClients.TryGetValue(appId, out var builtIn) ? builtIn : (string?)app?.Data["displayName"];
+        string? userId = null, userName = null, upn = null, spId = null, spName = null;
+        if (kind == SignInEventType.ServicePrincipal)
+        {
+            var sp = subject is { IsApp: true } ? null : appId is null ? null : await store.FindObjectAsync(tenantId, Schemas.ServicePrincipal.Kind, appId, ct);
+            spId = subject is { IsApp: true } ? subject.ObjectId : sp?.Id;
+            spName = subject is { IsApp: true } ? subject.DisplayName : (string?)sp?.Data["displayName"];
+            appName ??= spName;
+        }
+        else if (subject is { IsApp: false })
+        {
+            (userId, userName, upn) = (subject.ObjectId, subject.DisplayName, subject.UserPrincipalName?.ToLowerInvariant());
+        }
+        else if (!string.IsNullOrEmpty(attemptedUser))
+        {
+            // A refused password names the account it was tried on (Entra logs the user when it exists).
+            upn = attemptedUser.Trim().ToLowerInvariant();
+            var user = upn.Length > 256 ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, upn, ct);
+            (userId, userName) = (user?.Id, (string?)user?.Data["displayName"]);
+            upn = upn.Length > 256 ? upn[..256] : upn;
+        }
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var userAgent = http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? (ua.Length > 512 ? ua[..512] : ua) : null;
+        var correlation = http.Request.Headers["client-request-id"].ToString();
+        return new SignIn
+        {
+            Id = Graph.RequestIds.NewVersion7(now).ToString(),
+            CreatedDateTime = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero),
+            UserId = userId ?? "",
+            UserDisplayName = userName,
+            UserPrincipalName = upn,
+            AppId = appId,
+            AppDisplayName = appName,
+            IpAddress = http.Connection.RemoteIpAddress?.ToString(),
+            ClientAppUsed = kind == SignInEventType.ServicePrincipal ? null : browser ? SignInClientApps.Browser : SignInClientApps.MobileAppsAndDesktopClients,
+            UserAgent = userAgent,
+            CorrelationId = Guid.TryParse(correlation, out var id) ? id.ToString() : Graph.RequestIds.NewVersion7(now).ToString(),
+            IsInteractive = kind == SignInEventType.InteractiveUser,
+            SignInEventTypes = [kind],
+            ResourceDisplayName = "Microsoft Graph",
+            ResourceId = TokenEndpoints.GraphResource,
+            ResourceTenantId = tenantId.ToString(),
+            HomeTenantId = tenantId.ToString(),
+            ServicePrincipalId = spId,
+            ServicePrincipalName = spName,
+            Status = SignInErrorCodes.Status(errorCode, errorCode == SignInErrorCodes.Success ? null : Details(description)),
+            DeviceDetail = DeviceDetail.FromUserAgent(userAgent),
+        };
+    }
+
+    /// <summary>What the refusal told the client, without its AADSTS prefix (Entra's additionalDetails).</summary>
+    private static string? Details(string? description) =>
+        description is null ? null : description.StartsWith("AADSTS", StringComparison.Ordinal) && description.IndexOf(": ", StringComparison.Ordinal) is > 0 and var at
+            ? description[(at + 2)..]
+            : description;
+}
