@@ -66,7 +66,7 @@ public sealed record SignInStatus(int ErrorCode, string? FailureReason, string? 
 
 /// <summary>
 /// <c>deviceDetail</c>. For an unregistered device Entra writes <c>deviceId</c> as "" and the rest as null; the
-/// browser and operating system come from the User-Agent.
+/// browser and operating system come from the User-Agent (<see cref="FromUserAgent"/>).
 /// </summary>
 public sealed record DeviceDetail
 {
@@ -79,6 +79,13 @@ public sealed record DeviceDetail
     public bool? IsCompliant { get; init; }
     public bool? IsManaged { get; init; }
     public string? TrustType { get; init; }
+
+    /// <summary>An unregistered device, with the browser and operating system Entra would show for the User-Agent.</summary>
+    public static DeviceDetail FromUserAgent(string? userAgent)
+    {
+        var ua = UserAgents.UserAgentParser.Parse(userAgent);
+        return new DeviceDetail { Browser = ua.Browser, OperatingSystem = ua.OperatingSystem };
+    }
 }
 
 /// <summary><c>signInLocation</c>; every field null while Verity has no IP geolocation.</summary>
