@@ -20,9 +20,9 @@ internal readonly record struct UapResult(string Family, string? Major, string? 
 /// </summary>
 internal sealed class UapParsers
 {
-    // A uap regex runs in microseconds on a real User-Agent; the limit is there so that a crafted string cannot make
-    // one backtrack for seconds. RegexMatchTimeoutException reaches the caller, which gives up on that string.
-    internal static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+    // A uap regex takes about a microsecond on a real User-Agent; the limit is there so that a crafted string cannot
+    // make one backtrack for seconds. RegexMatchTimeoutException reaches the caller, which gives up on that string.
+    internal static readonly TimeSpan DefaultMatchTimeout = TimeSpan.FromMilliseconds(100);
 
     private static readonly string[] UserAgentFields = ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"];
     private static readonly string[] OsFields = ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"];
@@ -40,16 +40,17 @@ internal sealed class UapParsers
     public int OsRuleCount => _os.Length;
 
     /// <summary>The regexes.yaml embedded in this assembly (uap-core 0.16.0; see README.md beside it).</summary>
-    public static UapParsers LoadEmbedded()
+    public static UapParsers LoadEmbedded(TimeSpan? matchTimeout = null)
     {
         using var stream = typeof(UapParsers).Assembly.GetManifestResourceStream("UserAgents.regexes.yaml")
             ?? throw new InvalidOperationException("The embedded resource UserAgents.regexes.yaml is missing from Verity.Core.");
-        return Load(new StreamReader(stream, Encoding.UTF8));
+        return Load(new StreamReader(stream, Encoding.UTF8), matchTimeout);
     }
 
     /// <summary>Reads the two parser lists Verity uses; device_parsers is skipped without building its rules.</summary>
-    public static UapParsers Load(TextReader yaml)
+    public static UapParsers Load(TextReader yaml, TimeSpan? matchTimeout = null)
     {
+        var timeout = matchTimeout ?? DefaultMatchTimeout;
         var parser = new Parser(yaml);
         parser.Consume<StreamStart>();
         parser.Consume<DocumentStart>();
@@ -60,10 +61,10 @@ internal sealed class UapParsers
             switch (parser.Consume<Scalar>().Value)
             {
                 case "user_agent_parsers":
-                    userAgent = ReadRules(parser, UserAgentFields);
+                    userAgent = ReadRules(parser, UserAgentFields, timeout);
                     break;
                 case "os_parsers":
-                    os = ReadRules(parser, OsFields);
+                    os = ReadRules(parser, OsFields, timeout);
                     break;
                 default:
                     parser.SkipThisAndNestedEvents();
@@ -75,7 +76,7 @@ internal sealed class UapParsers
             os ?? throw new InvalidDataException("regexes.yaml has no os_parsers."));
     }
 
-    private static Rule[] ReadRules(IParser parser, string[] fields)
+    private static Rule[] ReadRules(IParser parser, string[] fields, TimeSpan timeout)
     {
         var rules = new List<Rule>();
         parser.Consume<SequenceStart>();
@@ -97,7 +98,7 @@ internal sealed class UapParsers
                     replacements[field] = value;
                 }
             }
-            rules.Add(new Rule(pattern ?? throw new InvalidDataException("A regexes.yaml rule has no regex."), replacements));
+            rules.Add(new Rule(pattern ?? throw new InvalidDataException("A regexes.yaml rule has no regex."), replacements, timeout));
         }
         return [.. rules];
     }
@@ -128,13 +129,13 @@ internal sealed class UapParsers
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
-    private sealed class Rule(string pattern, string?[] replacements)
+    private sealed class Rule(string pattern, string?[] replacements, TimeSpan timeout)
     {
         private Regex? _regex;
 
         // Built on first use: a User-Agent stops at its first matching rule, so rules past the common browsers'
         // are rarely needed, and building all 540 up front would cost every process start.
-        public Regex Regex => _regex ??= new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
+        public Regex Regex => _regex ??= new Regex(pattern, RegexOptions.CultureInvariant, timeout);
 
         public string? Field(int index, Match match)
         {

@@ -50,7 +50,7 @@ public sealed class UserAgentParser
     /// <summary>
     /// The browser ("Chrome 120.0.6099", "Edge 120.0.0", "Python Requests 2.32") and operating system ("Windows 10",
     /// "MacOs", "Ios", "Android", "Linux") of a User-Agent. A family uap-core does not know, and a missing or
-    /// empty header, give "". Never throws: a string that makes a rule exceed its match timeout gives "" too.
+    /// empty header, give "". Never throws: a string on which a rule exceeds its match timeout (twice) gives "" too.
     /// </summary>
     public UserAgentInfo Read(string? userAgent)
     {
@@ -77,13 +77,21 @@ public sealed class UserAgentParser
 
     internal UserAgentInfo ReadUncached(string userAgent)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return new UserAgentInfo(Browser(_parsers.ParseUserAgent(userAgent)), OperatingSystem(_parsers.ParseOs(userAgent)));
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return UserAgentInfo.Unknown;
+            try
+            {
+                return new UserAgentInfo(Browser(_parsers.ParseUserAgent(userAgent)), OperatingSystem(_parsers.ParseOs(userAgent)));
+            }
+            // The timeout is wall-clock time, so a pause (a garbage collection, a starved core) can outlast it once;
+            // a regex that really is slow on this string times out again, and the string reads as unknown.
+            catch (RegexMatchTimeoutException) when (attempt == 1)
+            {
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return UserAgentInfo.Unknown;
+            }
         }
     }
 

@@ -11,7 +11,8 @@ namespace Verity.Core.Tests.Model.UserAgents;
 /// </summary>
 public sealed class UapConformanceTests
 {
-    private static readonly Lazy<UapParsers> Parsers = new(UapParsers.LoadEmbedded);
+    // Correctness only: a generous timeout, so that a busy test machine cannot fail a case by pausing a match.
+    private static readonly Lazy<UapParsers> Parsers = new(() => UapParsers.LoadEmbedded(TimeSpan.FromSeconds(10)));
 
     private static string Fixture(string file) => Path.Combine(AppContext.BaseDirectory, "Model", "UserAgents", "uap-core", file);
 

@@ -109,8 +109,10 @@ public sealed class UserAgentParserTests
     [Fact]
     public void No_embedded_rule_times_out_on_hostile_512_character_strings()
     {
-        // Strings that match no rule make every rule run to failure, the worst case for backtracking.
-        var parsers = UapParsers.LoadEmbedded();
+        // Strings that match no rule make every rule run to failure, the worst case for backtracking. Each takes a
+        // few milliseconds for all 537 rules; the bound is ten times the production timeout of one rule, loose
+        // enough for a busy machine and far below what a catastrophic rule would take.
+        var parsers = UapParsers.LoadEmbedded(TimeSpan.FromSeconds(10));
         string[] hostile =
         [
             new string('a', UserAgentParser.MaxLength),
@@ -122,10 +124,14 @@ public sealed class UserAgentParserTests
             string.Concat(Enumerable.Repeat("/1 CFNetwork", 43))[..UserAgentParser.MaxLength],
         ];
 
+        parsers.ParseUserAgent("warm-up");
+        parsers.ParseOs("warm-up");
         foreach (var ua in hostile)
         {
+            var started = System.Diagnostics.Stopwatch.StartNew();
             parsers.ParseUserAgent(ua);
             parsers.ParseOs(ua);
+            Assert.InRange(started.Elapsed, TimeSpan.Zero, 10 * UapParsers.DefaultMatchTimeout);
         }
     }
 }
