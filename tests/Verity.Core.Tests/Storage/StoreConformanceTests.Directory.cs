@@ -163,7 +163,7 @@ public abstract partial class StoreConformanceTests
             TenantId = tenant,
             Ops = [new InsertObject(User(tenant, i == 25 ? "taken@contoso.test" : $"user{i}@contoso.test"))],
             Audits = [Audit()],
-            FailureAudits = reason => [Audit("Add user") with { Result = Model.AuditResult.Failure, ResultReason = reason }],
+            FailureAudits = reason => [Audit("Add user") with { Result = Verity.Core.Model.AuditResult.Failure, ResultReason = reason }],
         })));
 
         Assert.Equal(49, outcomes.Count(o => o.Committed));
