@@ -23,6 +23,11 @@ public static class SignInErrorCodes
     public const int RefreshTokenExpired = 700082;
     /// <summary>UnauthorizedClientApplicationDisabled.</summary>
     public const int ApplicationDisabled = 7000112;
+    /// <summary>ExpiredOrRevokedGrant: an authorization code or refresh token that is invalid, expired or already used.</summary>
+    public const int ExpiredOrRevokedGrant = 70008;
+    public const int UnsupportedGrantType = 70003;
+    /// <summary>TransientError: Verity could not log the sign-in, so it refused it.</summary>
+    public const int TransientError = 90033;
 
     /// <summary>
     /// The <c>failureReason</c> for a code: null for <see cref="Success"/> (as in Graph's v1.0 example), Entra's text
@@ -48,12 +53,22 @@ public static class SignInErrorCodes
             + "require reauthentication. Have the user sign in again.",
         RefreshTokenExpired => "The refresh token has expired due to inactivity.",
         ApplicationDisabled => "The application is disabled.",
+        ExpiredOrRevokedGrant => "The provided authorization code or refresh token has expired due to inactivity, was revoked or was already used.",
+        UnsupportedGrantType => "The app requested an unsupported grant type.",
+        TransientError => "A transient error has occurred. Please try again.",
         _ => throw new ArgumentOutOfRangeException(nameof(errorCode), errorCode, "No failureReason is known for this sign-in error code."),
     };
 
-    /// <summary>The <c>status</c> of a sign-in that ended with <paramref name="errorCode"/>.</summary>
+    public static bool IsKnown(int errorCode) => errorCode is Success or InvalidUserNameOrPassword or UserAccountNotFound or UserDisabled or IdsLocked
+        or InvalidClientSecret or ApplicationNotFound or InvalidTenantName or InvalidRequest or FreshTokenNeeded or RefreshTokenExpired
+        or ApplicationDisabled or ExpiredOrRevokedGrant or UnsupportedGrantType or TransientError;
+
+    /// <summary>
+    /// The <c>status</c> of a sign-in that ended with <paramref name="errorCode"/>. A code without a known text (a
+    /// refusal added later) still logs: its failureReason is what the client was told.
+    /// </summary>
     public static SignInStatus Status(int errorCode, string? additionalDetails = null) =>
         errorCode == Success && additionalDetails is null
             ? SignInStatus.Success
-            : new SignInStatus(errorCode, FailureReason(errorCode), additionalDetails);
+            : new SignInStatus(errorCode, IsKnown(errorCode) ? FailureReason(errorCode) : additionalDetails ?? $"Error {errorCode}.", additionalDetails);
 }

@@ -11,6 +11,7 @@ using OpenIddict.Server.AspNetCore;
 using Verity.Core.Storage;
 using Verity.Server.DirectoryObjects;
 using Verity.Server.Graph;
+using Verity.Server.SignInLogs;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -40,6 +41,7 @@ internal static partial class TokenEndpoints
     public static IServiceCollection AddVerityTokens(this IServiceCollection services)
     {
         services.AddSingleton<PrincipalStates>();
+        services.AddSingleton<SignInRecorder>();
         PasswordHasher.Add(services);
         services.AddHttpContextAccessor();
         services.AddHostedService<TokenPruner>();
@@ -76,6 +78,7 @@ internal static partial class TokenEndpoints
                 .SetOrder(OpenIddictServerHandlers.Authentication.ValidateAuthentication.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
             o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
                 .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddSignInCapture();
         });
         // The active key first (OpenIddict signs and seals with the first), then the retired ones that still validate;
         // rebuilt whenever the ring rotates.
@@ -278,6 +281,7 @@ internal static partial class TokenEndpoints
                 return Reject(Errors.InvalidGrant, error!);
             }
             subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!, http.RequestAborted);
+            SetSubject(http, subject);
             nonce = code!.GetClaim(Claims.Private.Nonce);
         }
         if (subject is null)
@@ -336,6 +340,9 @@ internal static partial class TokenEndpoints
     });
 
     internal static void SetSubject(HttpContext http, TokenSubject subject) => http.Items[SubjectKey] = subject;
+
+    /// <summary>Who the token request signed in, once validated (the sign-in log reads it).</summary>
+    internal static TokenSubject? SubjectOf(HttpContext http) => http.Items[SubjectKey] as TokenSubject;
 
     /// <summary>The tenant resolved from an OpenIddict endpoint's address (<c>/{tenant}/…</c>), once OpenIddict has run.</summary>
     internal static Guid? TenantOf(HttpContext http) => http.Items[TenantKey] as Guid?;

@@ -24,7 +24,8 @@ internal static partial class SignInCapture
     public static void AddSignInCapture(this OpenIddictServerBuilder server) =>
         // Before the ASP.NET Core host writes the response (and picks its status code from the error).
         server.AddEventHandler<ApplyTokenResponseContext>(b => b.UseInlineHandler(OnTokenResponseAsync)
-            .SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom));
+            .SetOrder(OpenIddict.Server.AspNetCore.OpenIddictServerAspNetCoreHandlers.AttachHttpResponseCode<ApplyTokenResponseContext>.Descriptor.Order - 1_000)
+            .SetType(OpenIddictServerHandlerType.Custom));
 
     [GeneratedRegex(@"^AADSTS(\d{1,9}):")]
     private static partial Regex AadstsCode();

@@ -59,7 +59,7 @@ public sealed class AuditLogQueryTests(SqliteHost host) : IClassFixture<SqliteHo
     [InlineData("length(category) eq 3", "Function 'length' is not supported")]
     [InlineData("activityDateTime ge 'yesterday'", "incompatible types")]
     [InlineData("targetResources/any(t: t/groupType eq 'azureAD')", "targetResources/groupType is not supported")]
-    [InlineData("additionalDetails/any(d: d/key eq 'User-Agent')", "any() is supported on targetResources only")]
+    [InlineData("additionalDetails/any(d: d/key eq 'User-Agent')", "any() is supported on targetResources/any")]
     [InlineData("category eq null", "null")]
     [InlineData("initiatedBy/user/ipAddress eq '1.2.3.4'", "not supported")]
     public async Task Unsupported_filters_are_400_naming_what_is_accepted(string filter, string message)

@@ -1,9 +1,11 @@
+using Verity.Core.Model;
+
 namespace Verity.Core.Storage;
 
 /// <summary>
 /// The sign-in log (<c>signIn</c>, reference §3): every token request and admin-center sign-in. Filters of §3.1 with
 /// their operators; user and application names are also searchable with contains(), as the audit log's are.
-/// Fields nearly every entry holds one value of (success, notApplied, no risk) index only the others.
+/// Fields nearly every entry holds one value of (success, notApplied, risk hidden or none) index only the others.
 /// </summary>
 public static class SignInsLog
 {
@@ -23,9 +25,9 @@ public static class SignInsLog
     public static readonly LogField ClientAppUsed = new() { Path = "clientAppUsed", Column = "client_app", Operators = Enumerated };
     public static readonly LogField CorrelationId = new() { Path = "correlationId", Column = "correlation_id", Operators = Equality };
     public static readonly LogField ConditionalAccessStatus = new() { Path = "conditionalAccessStatus", Column = "ca_status", Operators = Enumerated, CommonValue = "notApplied" };
-    public static readonly LogField RiskDetail = new() { Path = "riskDetail", Column = "risk_detail", Operators = Enumerated, CommonValue = "none" };
-    public static readonly LogField RiskLevelAggregated = new() { Path = "riskLevelAggregated", Column = "risk_level_aggregated", Operators = Enumerated, CommonValue = "none" };
-    public static readonly LogField RiskLevelDuringSignIn = new() { Path = "riskLevelDuringSignIn", Column = "risk_level_during", Operators = Enumerated, CommonValue = "none" };
+    public static readonly LogField RiskDetail = new() { Path = "riskDetail", Column = "risk_detail", Operators = Enumerated, CommonValue = "hidden" };
+    public static readonly LogField RiskLevelAggregated = new() { Path = "riskLevelAggregated", Column = "risk_level_aggregated", Operators = Enumerated, CommonValue = "hidden" };
+    public static readonly LogField RiskLevelDuringSignIn = new() { Path = "riskLevelDuringSignIn", Column = "risk_level_during", Operators = Enumerated, CommonValue = "hidden" };
     public static readonly LogField RiskState = new() { Path = "riskState", Column = "risk_state", Operators = Enumerated, CommonValue = "none" };
     public static readonly LogField ResourceDisplayName = new() { Path = "resourceDisplayName", Column = "resource_name", Operators = Equality };
     public static readonly LogField ResourceId = new() { Path = "resourceId", Column = "resource_id", Operators = Equality };
@@ -54,4 +56,28 @@ public static class SignInsLog
         KeysTable = "sign_in_keys",
         KeysIdColumn = "key_id",
     };
+
+    /// <summary>
+    /// A sign-in as stored: the JSON carries the v1.0 properties and beta's <c>signInEventTypes</c> (both versions
+    /// serve the same bytes; v1.0 clients keep the extra property as additional data).
+    /// </summary>
+    public static LogEntry Entry(Guid tenantId, SignIn s) => new()
+    {
+        TenantId = tenantId,
+        Log = LogName.SignIns,
+        Id = s.Id,
+        Time = s.CreatedDateTime,
+        Json = SignInJson.ToUtf8Beta(s),
+        Values =
+        [
+            Empty(s.UserId), s.UserDisplayName, s.UserPrincipalName, s.AppId, s.AppDisplayName, s.IpAddress, s.ClientAppUsed, s.CorrelationId,
+            SignInJson.Text(s.ConditionalAccessStatus), SignInJson.Text(s.RiskDetail), SignInJson.Text(s.RiskLevelAggregated),
+            SignInJson.Text(s.RiskLevelDuringSignIn), SignInJson.Text(s.RiskState), s.ResourceDisplayName, s.ResourceId, (long)s.Status.ErrorCode,
+            s.DeviceDetail.Browser, s.DeviceDetail.OperatingSystem, s.Location.City, s.Location.State, s.Location.CountryOrRegion,
+            SignInJson.Text(s.SignInEventTypes.Count > 0 ? s.SignInEventTypes[0] : SignInEventType.InteractiveUser),
+        ],
+    };
+
+    /// <summary>A service principal's sign-in carries userId "" (not null in the CSDL); the index holds it as no user.</summary>
+    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
