@@ -7,12 +7,12 @@ namespace Verity.Core.Model;
 /// </summary>
 public sealed record SignIn
 {
-    /// <summary>The request id; the same value as the token response's trace id.</summary>
+    /// <summary>The request id: in Entra, the trace_id the token endpoint answered with.</summary>
     public required string Id { get; init; }
     public required DateTimeOffset CreatedDateTime { get; init; }
     public string? UserDisplayName { get; init; }
-    /// <summary>Lower-case UPN (reference §3.1); null for service principal sign-ins.</summary>
-    public string? UserPrincipalName { get; init; }
+    /// <summary>Stored lower-case, as Entra logs it (reference §3.1); null for service principal sign-ins.</summary>
+    public string? UserPrincipalName { get; init => field = value?.ToLowerInvariant(); }
     /// <summary>Not nullable in the CSDL, so a service principal sign-in carries "" rather than null.</summary>
     public string UserId { get; init; } = "";
     public string? AppId { get; init; }

@@ -190,6 +190,14 @@ public sealed class SignInJsonTests
     }
 
     [Fact]
+    public void The_user_principal_name_is_logged_lower_case()
+    {
+        var signIn = Minimal() with { UserPrincipalName = "Ada.Lovelace@Contoso.Example" };
+
+        Assert.Equal("ada.lovelace@contoso.example", signIn.UserPrincipalName);
+    }
+
+    [Fact]
     public void Timestamps_are_UTC_with_seven_fractional_digits()
     {
         var signIn = Minimal() with { CreatedDateTime = new DateTimeOffset(2026, 5, 1, 10, 0, 0, TimeSpan.FromHours(2)).AddTicks(5) };

@@ -20,8 +20,9 @@ internal readonly record struct UapResult(string Family, string? Major, string? 
 /// </summary>
 internal sealed class UapParsers
 {
-    // A uap regex takes about a microsecond on a real User-Agent; the limit is there so that a crafted string cannot
-    // make one backtrack for seconds. RegexMatchTimeoutException reaches the caller, which gives up on that string.
+    // A uap regex takes microseconds on a real User-Agent (the slowest, a list of hundreds of crawler names, about
+    // 250 µs on a long browser string); the limit is there so that a crafted string cannot make one backtrack for
+    // seconds. RegexMatchTimeoutException reaches the caller, which gives up on that string.
     internal static readonly TimeSpan DefaultMatchTimeout = TimeSpan.FromMilliseconds(100);
 
     private static readonly string[] UserAgentFields = ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"];
