@@ -6,9 +6,10 @@ namespace Verity.Core.Storage;
 
 /// <summary>
 /// An opened backend: one object serving every contract, so a change and its audit entries share a transaction,
-/// and how many group-commit writers it takes. <see cref="OAuth"/> holds the authorization server's entries.
+/// and how many group-commit writers it takes. <see cref="OAuth"/> holds the authorization server's entries,
+/// <see cref="Lockout"/> smart lockout's state.
 /// </summary>
-public sealed record Stores(IDirectoryStore Directory, ILogStore Log, IOAuthStore OAuth, int Writers)
+public sealed record Stores(IDirectoryStore Directory, ILogStore Log, IOAuthStore OAuth, ILockoutStore Lockout, int Writers)
 {
     public const string DefaultSqlite = "Data Source=data/verity.db";
 
@@ -26,10 +27,10 @@ public sealed record Stores(IDirectoryStore Directory, ILogStore Log, IOAuthStor
                 var (writes, reads, queries) = PostgresConnectionStrings(connectionString);
                 var postgres = new PostgresStore(NpgsqlDataSource.Create(writes), NpgsqlDataSource.Create(reads), NpgsqlDataSource.Create(queries));
                 // Two writers: one batch's round trips and fsync overlap the next batch's work.
-                return new Stores(postgres, postgres, postgres, 2);
+                return new Stores(postgres, postgres, postgres, postgres, 2);
             case "sqlite":
                 var sqlite = new SqliteStore(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString);
-                return new Stores(sqlite, sqlite, sqlite, 1);
+                return new Stores(sqlite, sqlite, sqlite, sqlite, 1);
             default:
                 throw new ArgumentException($"Unknown storage provider '{provider}': use sqlite or postgres.", nameof(provider));
         }

@@ -43,6 +43,7 @@ internal static partial class TokenEndpoints
         services.AddSingleton<PrincipalStates>();
         services.AddSingleton<SignInRecorder>();
         PasswordHasher.Add(services);
+        SmartLockout.Add(services);
         services.AddHttpContextAccessor();
         services.AddHostedService<TokenPruner>();
         services.AddOpenIddict()
@@ -448,18 +449,29 @@ internal static class TokenRequests
     }
 
     /// <summary>
-    /// The user when the password is right and the account enabled; otherwise Entra's AADSTS error. A hash made with
-    /// fewer iterations than configured is replaced with a new one now that the password is known.
+    /// The user when the password is right and the account enabled; otherwise Entra's AADSTS error. A locked name gets
+    /// 50053 whatever the password (<see cref="SmartLockout"/>). A hash made with fewer iterations than configured is
+    /// replaced with a new one now that the password is known.
     /// </summary>
     public static async Task<(StoredObject? User, string? Error)> CheckPasswordAsync(IServiceProvider services, Guid tenantId, string? username, string? password,
         CancellationToken ct)
     {
         var store = services.GetRequiredService<IDirectoryStore>();
         var hasher = services.GetRequiredService<PasswordHasher>();
+        var lockout = services.GetRequiredService<SmartLockout>();
+        if (await lockout.RefuseIfLockedAsync(tenantId, username, ct) is { } locked)
+        {
+            return (null, locked);
+        }
         var user = string.IsNullOrEmpty(username) ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, username.ToLowerInvariant(), ct);
         // An unknown user costs the same hash as a known one, so response times do not reveal which names exist.
         var hash = (string?)user?.Secrets["passwordHash"] ?? hasher.UnknownUserHash;
-        if (!PasswordHasher.VerifyPassword(password ?? "", hash) || user is null)
+        var right = PasswordHasher.VerifyPassword(password ?? "", hash) && user is not null;
+        if (await lockout.SettleAsync(tenantId, username, password, right, ct) is { } lockedMeanwhile)
+        {
+            return (null, lockedMeanwhile);
+        }
+        if (!right || user is null)
         {
             return (null, "AADSTS50126: Error validating credentials due to invalid username or password.");
         }

@@ -33,6 +33,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Directory);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Log);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().OAuth);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Stores>().Lockout);
         builder.Services.AddSingleton<LogSignal>();
         builder.Services.AddSingleton(sp => new ChangeWriter(sp.GetRequiredService<IDirectoryStore>(), sp.GetRequiredService<Stores>().Writers,
             sp.GetRequiredService<LogSignal>(), sp.GetRequiredService<IOptions<ThrottlingOptions>>().Value.WriteQueueCapacity));

@@ -18,7 +18,7 @@ namespace Verity.Core.Storage.Postgres;
 /// </param>
 /// <param name="queryDataSource">Log queries: filter SQL varies too much to prepare automatically.</param>
 public sealed partial class PostgresStore(NpgsqlDataSource dataSource, NpgsqlDataSource? readDataSource = null, NpgsqlDataSource? queryDataSource = null)
-    : ILogStore, IDirectoryStore, IOAuthStore
+    : ILogStore, IDirectoryStore, IOAuthStore, ILockoutStore
 {
     private readonly NpgsqlDataSource reads = readDataSource ?? dataSource;
     private readonly NpgsqlDataSource queries = queryDataSource ?? readDataSource ?? dataSource;

@@ -8,7 +8,7 @@ namespace Verity.Core.Storage.Sqlite;
 /// The embedded backend: one SQLite file in WAL mode. Writes go through one connection under a lock (SQLite has one
 /// writer anyway); reads use pooled connections and see committed data only.
 /// </summary>
-public sealed partial class SqliteStore : ILogStore, IDirectoryStore, IOAuthStore, IDisposable
+public sealed partial class SqliteStore : ILogStore, IDirectoryStore, IOAuthStore, ILockoutStore, IDisposable
 {
     /// <summary>
     /// Writer page cache in KiB (negative: SQLite's unit): 16 MB normally, 2 GB while bulk-loading. Not more: when a
