@@ -25,16 +25,17 @@ internal interface ILogCsv
 /// <param name="MaxDownloadRows">Entra's rows per file: 250,000 audit records, 100,000 sign-ins.</param>
 /// <param name="Csv">Its CSV layout.</param>
 /// <param name="Scope">What the list shows when the filter does not say (v1.0 signIns: interactive user sign-ins only).</param>
+/// <param name="Questions">The questions its insights page answers (<see cref="LogInsights"/>).</param>
 internal sealed record LogApi(LogDefinition Log, Permission Read, string Noun, string DownloadName, int MaxDownloadRows, ILogCsv Csv,
-    Func<LogFilter?, LogFilter?> Scope)
+    Func<LogFilter?, LogFilter?> Scope, IReadOnlyList<InsightQuestion> Questions)
 {
     public string Route => $"/auditLogs/{Log.EntitySet}";
 
     public static readonly LogApi DirectoryAudits = new(DirectoryAuditsLog.Definition, Permission.ReadAuditLogs, "Audit entry", "AuditLogs", 250_000,
-        AuditCsv.Instance, filter => filter);
+        AuditCsv.Instance, filter => filter, AuditQuestions.All);
 
     public static readonly LogApi SignIns = new(SignInsLog.Definition, Permission.ReadSignInLogs, "Sign-in", "SignIns", 100_000,
-        SignInCsv.Instance, SignInScope.Apply);
+        SignInCsv.Instance, SignInScope.Apply, SignInQuestions.All);
 
     public static IReadOnlyList<LogApi> All { get; } = [DirectoryAudits, SignIns];
 }

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Options;
 using Verity.Core.Query;
 using Verity.Core.Storage;
 using Verity.Server.Auth;
-using Microsoft.Extensions.Options;
-using Verity.Server.AuditLogs;
 using Verity.Server.DirectoryObjects;
 using Verity.Server.Graph;
 
@@ -32,9 +31,9 @@ internal static class LogEndpoints
                 LogDownloads.Download(http, logs, keys, options, time, api)).Requires(api.Read).RequireRateLimiting(Throttling.Downloads);
             version.MapGet($"{api.Route}/live", (HttpContext http, ILogStore logs, LogSignal signal, KeyRing keys) => LogLive.Stream(http, logs, signal, keys, api))
                 .Requires(api.Read).RequireRateLimiting(Throttling.LiveStreams);
+            version.MapGet($"{api.Route}/insights", (HttpContext http, ILogStore logs, TimeProvider time) => LogInsights.Get(http, logs, time, api)).Requires(api.Read);
             version.MapGet($"{api.Route}/{{id}}", (HttpContext http, ILogStore logs, string id) => Get(http, logs, id, api)).Requires(api.Read);
         }
-        version.MapGet($"{LogApi.DirectoryAudits.Route}/insights", AuditInsights.Get).Requires(LogApi.DirectoryAudits.Read);
     }
 
     private static async Task<IResult> Count(HttpContext http, ILogStore logs, LogApi api)

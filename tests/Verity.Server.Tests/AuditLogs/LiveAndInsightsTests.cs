@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Verity.Server.Tests.Support;
 using static Verity.Server.Tests.Support.TestTenant;
@@ -11,53 +10,6 @@ public sealed class LiveAndInsightsTests(SqliteHost host) : IClassFixture<Sqlite
 {
     private const string Live = "/v1.0/auditLogs/directoryAudits/live";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>An open event stream: reads `event:`/`id:`/`data:` blocks as they arrive.</summary>
-    private sealed class EventStream(HttpResponseMessage response, StreamReader reader) : IDisposable
-    {
-        public static async Task<EventStream> OpenAsync(HttpClient client, string path, string? lastEventId = null)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, path);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-            if (lastEventId is not null)
-            {
-                request.Headers.Add("Last-Event-ID", lastEventId);
-            }
-            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
-            return new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync(Ct)));
-        }
-
-        /// <summary>The next entry event: its id and entry, or fails after <paramref name="seconds"/>.</summary>
-        public async Task<(string Id, JsonObject Entry)> NextAsync(int seconds = 10)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
-            string? id = null, data = null, type = null;
-            while (await reader.ReadLineAsync(timeout.Token) is { } line)
-            {
-                if (line.Length == 0)
-                {
-                    if (type == "entry")
-                    {
-                        return (id!, JsonNode.Parse(data!)!.AsObject());
-                    }
-                    (id, data, type) = (null, null, null);
-                }
-                else if (line.StartsWith("id: ", StringComparison.Ordinal)) { id = line[4..]; }
-                else if (line.StartsWith("data: ", StringComparison.Ordinal)) { data = line[6..]; }
-                else if (line.StartsWith("event: ", StringComparison.Ordinal)) { type = line[7..]; }
-            }
-            throw new InvalidOperationException("The stream ended.");
-        }
-
-        public void Dispose()
-        {
-            reader.Dispose();
-            response.Dispose();
-        }
-    }
 
     [Fact]
     public async Task New_matching_entries_arrive_live_in_commit_order_and_a_reconnect_resumes_after_the_last_one()
