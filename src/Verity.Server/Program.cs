@@ -27,6 +27,7 @@ builder.Services.AddAdminCenter(); // after AddVerityTokens: its default scheme 
 builder.Services.AddGraphApi();
 
 var app = builder.Build();
+app.UseTrustedProxies();
 app.UseGraphErrors();
 app.UseVerityAuthentication();
 app.UseAuthorization();

@@ -13,6 +13,7 @@ internal static class Startup
         builder.AddVerityLogging();
         builder.AddVerityKeys();
         PublicOrigin.Add(builder.Services);
+        TrustedProxies.Add(builder.Services);
         builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section)
             .Validate(o => o.AdminUserPrincipalName.Count(c => c == '@') == 1, "Verity:Bootstrap:AdminUserPrincipalName must look like name@domain.")
             .Validate(o => string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrEmpty(o.ClientId), "Verity:Bootstrap:ClientSecret needs Verity:Bootstrap:ClientId.")

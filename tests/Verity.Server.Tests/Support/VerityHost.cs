@@ -153,6 +153,13 @@ public sealed class SmallRateHost : SqliteHost
         };
 }
 
+/// <summary>A host behind a reverse proxy on loopback: connections from 127.0.0.1 may name the client in X-Forwarded-For.</summary>
+public sealed class ProxiedHost : SqliteHost
+{
+    protected override async Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync() =>
+        new Dictionary<string, string>(await base.StorageSettingsAsync()) { ["Verity:TrustedProxies:0"] = "127.0.0.0/8" };
+}
+
 /// <summary>A host started with the demo switch: its bootstrap tenant (verity.local) is seeded with history.</summary>
 public sealed class DemoHost : SqliteHost
 {
