@@ -6,7 +6,8 @@
 #
 # A build dir holds a Release Verity.Server.dll (e.g. a copy of src/Verity.Server/bin/Release/net10.0); VAR=value
 # pairs are set for that run only (load tool and server). For postgres, VERITY_TEST_POSTGRES names a server where
-# databases may be created. SECONDS_PER_RUN (default 10) is each scenario's measured window.
+# databases may be created. SECONDS_PER_RUN (default 10) is each scenario's measured window; SCENARIOS picks the load
+# tool's write scenarios (default: all of them).
 set -euo pipefail
 if [ $# -lt 4 ]; then
   sed -n '2,10p' "$0" >&2
@@ -22,7 +23,7 @@ for round in $(seq "$rounds"); do
     dir=${parts[0]}
     env "${parts[@]:1}" dotnet bench/Verity.Load/bin/Release/net10.0/Verity.Load.dll --engine "$engine" \
       --postgres "${VERITY_TEST_POSTGRES:-}" --seconds "${SECONDS_PER_RUN:-10}" --concurrency "$concurrency" \
-      --server "$dir/Verity.Server.dll" 2>&1 \
+      --server "$dir/Verity.Server.dll" ${SCENARIOS:+--scenarios "$SCENARIOS"} 2>&1 \
       | grep -E "^\| $engine \| (PATCH|POST)" | sort -u | sed "s#^#$(date -u +%H:%M) round $round $spec #"
   done
 done

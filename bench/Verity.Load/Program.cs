@@ -79,9 +79,13 @@ foreach (var engine in options.Engines)
         using var api = await ApiClient.ConnectAsync(server.BaseAddress, server.ClientId, server.ClientSecret);
         foreach (var scenario in options.Scenarios.Where(s => s != "baselines"))
         {
-            report.Add(scenario == "add-group"
-                ? await Scenarios.CreateGroupsAsync(api, server.ProcessId, engine, options)
-                : await Scenarios.UpdateUsersAsync(api, server.ProcessId, engine, options));
+            report.Add(scenario switch
+            {
+                "add-group" => await Scenarios.CreateGroupsAsync(api, server.ProcessId, engine, options),
+                "update-user" => await Scenarios.UpdateUsersAsync(api, server.ProcessId, engine, options),
+                "token-client-credentials" => await Scenarios.ClientCredentialsAsync(api, server.ProcessId, engine, options, server.ClientId, server.ClientSecret),
+                _ => await Scenarios.PasswordGrantsAsync(api, server.ProcessId, engine, options),
+            });
         }
         Console.WriteLine($"[{engine}] audit entries read back through the API: {await Scenarios.CountAuditEntriesAsync(api)}");
     }

@@ -33,6 +33,14 @@ internal sealed class RawHttp : IAsyncDisposable
         return [.. Encoding.ASCII.GetBytes(head), .. body];
     }
 
+    /// <summary>A form POST without a token (a token request).</summary>
+    public static byte[] Form(string path, string host, string form)
+    {
+        var body = Encoding.UTF8.GetBytes(form);
+        var head = $"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {body.Length}\r\n\r\n";
+        return [.. Encoding.ASCII.GetBytes(head), .. body];
+    }
+
     /// <summary>Sends one request and returns the response status code once the whole response is read.</summary>
     public async Task<int> SendAsync(byte[] request)
     {

@@ -34,6 +34,26 @@ internal static class Scenarios
         });
     }
 
+    /// <summary>The bootstrap admin's password in benchmark runs (the password grant's user).</summary>
+    public const string AdminPassword = "Load-Admin-Password-1!";
+
+    /// <summary>Token requests of an application (client credentials): each one a service-principal sign-in where the server logs them.</summary>
+    public static Task<string> ClientCredentialsAsync(ApiClient api, int serverPid, string engine, LoadOptions options, string clientId, string secret)
+    {
+        var form = $"grant_type=client_credentials&client_id={clientId}&client_secret={Uri.EscapeDataString(secret)}&scope={Uri.EscapeDataString("https://graph.microsoft.com/.default")}";
+        return RunAsync(api, serverPid, engine, "POST /{tenant}/oauth2/v2.0/token (client credentials)", options, 200, (http, _, _) =>
+            http.SendAsync(RawHttp.Form("/verity.local/oauth2/v2.0/token", api.Http.BaseAddress!.Authority, form)));
+    }
+
+    /// <summary>Password grants of the bootstrap admin: each one an interactive user sign-in (and a password hash) where the server logs them.</summary>
+    public static Task<string> PasswordGrantsAsync(ApiClient api, int serverPid, string engine, LoadOptions options)
+    {
+        var form = $"grant_type=password&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&username={Uri.EscapeDataString("admin@verity.local")}" +
+            $"&password={Uri.EscapeDataString(AdminPassword)}&scope={Uri.EscapeDataString("https://graph.microsoft.com/.default")}";
+        return RunAsync(api, serverPid, engine, "POST /{tenant}/oauth2/v2.0/token (password)", options, 200, (http, _, _) =>
+            http.SendAsync(RawHttp.Form("/verity.local/oauth2/v2.0/token", api.Http.BaseAddress!.Authority, form)));
+    }
+
     public static async Task<long> CountAuditEntriesAsync(ApiClient api)
     {
         long count = 0;

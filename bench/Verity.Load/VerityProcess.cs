@@ -43,6 +43,7 @@ internal sealed class VerityProcess : IAsyncDisposable
             "--Verity:Storage:Provider", target.Engine, "--Verity:Storage:ConnectionString", target.ConnectionString,
             "--Verity:Bootstrap:ClientId", clientId, "--Verity:Bootstrap:ClientSecret", secret,
             "--Verity:Bootstrap:TenantId", target.TenantId.ToString(),
+            "--Verity:Bootstrap:AdminPassword", Scenarios.AdminPassword,
             "--Logging:LogLevel:Default", "Warning",
         })
         {
