@@ -9,8 +9,9 @@ using Verity.Server.Logs;
 namespace Verity.Server.AdminCenter;
 
 /// <summary>
-/// The admin center under <c>/admin</c>: one server-rendered shell per log (the audit log today) whose script reads
-/// the log through the Graph API, sign-in and sign-out, the refusal page, and its static files (embedded, no CDN).
+/// The admin center under <c>/admin</c>: one server-rendered shell per log (<see cref="AdminBlade"/>: audit logs at
+/// <c>/admin/</c>, sign-in logs at <c>/admin/signins</c>) whose script reads the log through the Graph API, the
+/// insights page, sign-in and sign-out, the refusal page, and its static files (embedded, no CDN).
 /// </summary>
 internal static class AdminCenterEndpoints
 {
@@ -27,7 +28,10 @@ internal static class AdminCenterEndpoints
             OnPrepareResponse = c => c.Context.Response.Headers.XContentTypeOptions = "nosniff",
         });
         app.MapGet("/favicon.ico", Favicon); // browsers ask for it on any page, the API's JSON included
-        app.MapGet("/admin", ShellAsync); // also serves /admin/
+        app.MapGet("/admin", (HttpContext http, IAntiforgery antiforgery, IOptions<DownloadOptions> download) => // also serves /admin/
+            ShellAsync(http, antiforgery, download, AdminBlade.Audits));
+        app.MapGet("/admin/signins", (HttpContext http, IAntiforgery antiforgery, IOptions<DownloadOptions> download) =>
+            ShellAsync(http, antiforgery, download, AdminBlade.SignIns));
         app.MapGet("/admin/insights", InsightsAsync);
         app.MapGet("/admin/signin", (Delegate)SignIn);
         app.MapGet("/admin/signin/choose", (Delegate)ChooseTenant);
@@ -45,55 +49,61 @@ internal static class AdminCenterEndpoints
         return Results.Stream(Assets.GetFileInfo("favicon.ico").CreateReadStream(), "image/x-icon");
     }
 
-    /// <summary>The audit log page, or a sign-in when there is no session, or a refusal when the role does not allow reading logs.</summary>
-    private static async Task<IResult> ShellAsync(HttpContext http, IAntiforgery antiforgery, IOptions<DownloadOptions> download)
+    /// <summary>A log's page, or a sign-in when there is no session, or a refusal when no role of the caller reads that log.</summary>
+    private static async Task<IResult> ShellAsync(HttpContext http, IAntiforgery antiforgery, IOptions<DownloadOptions> download, AdminBlade blade)
     {
-        var (caller, refusal) = await ReaderAsync(http);
+        var (caller, refusal) = await ReaderAsync(http, blade);
         if (caller is null)
         {
             return refusal!;
         }
         var tokens = antiforgery.GetAndStoreTokens(http);
-        var user = caller.UserPrincipalName ?? caller.DisplayName ?? caller.ObjectId;
         var body = $"""
-            {Header(user, tokens, "logs")}
+            {Header(caller, tokens, blade.Key)}
             <main id="main">
-            <nav class="tabs" aria-label="Activity logs" id="log-tabs"></nav>
+            <nav class="tabs" aria-label="{HtmlPage.E(blade.Title)}" id="log-tabs" hidden></nav>
             <section id="log" aria-live="polite"></section>
             </main>
             """;
-        return HtmlPage.Render(http, "Audit logs", body, script: "app.js",
-            bodyAttributes: $""" data-tenant="{HtmlPage.E(caller.TenantId.ToString())}" data-user="{HtmlPage.E(caller.ObjectId)}" data-antiforgery="{HtmlPage.E(tokens.RequestToken)}" data-download-max-rows="{download.Value.MaxRows}" """);
+        // The download's rows per file: the configured most, or Entra's limit for this log (100,000 sign-ins), the lower.
+        var maxRows = Math.Min(download.Value.MaxRows, blade.Api.MaxDownloadRows);
+        return HtmlPage.Render(http, blade.Title, body, script: "app.js",
+            bodyAttributes: $""" data-log="{HtmlPage.E(blade.Key)}" data-tenant="{HtmlPage.E(caller.TenantId.ToString())}" data-user="{HtmlPage.E(caller.ObjectId)}" data-antiforgery="{HtmlPage.E(tokens.RequestToken)}" data-download-max-rows="{maxRows}" """);
     }
 
     /// <summary>
-    /// <c>/admin/insights?days=30</c>: the auditor's questions (product brief) answered by the insights API, each with
-    /// its number, a short list and a chart over time, linking to the list behind it.
+    /// <c>/admin/insights?log=signIns&amp;days=30</c>: a log's questions (audit log by default) answered by its insights
+    /// API, each with its number, a short list and a chart over time, linking to the list behind it.
     /// </summary>
     private static async Task<IResult> InsightsAsync(HttpContext http, IAntiforgery antiforgery)
     {
-        var (caller, refusal) = await ReaderAsync(http);
+        var key = http.Request.Query["log"].ToString();
+        if (AdminBlade.All.FirstOrDefault(b => b.Key == (key.Length == 0 ? AdminBlade.Audits.Key : key)) is not { } blade)
+        {
+            return HtmlPage.Message(http, "No such log", $"There is no log '{key}'. Use one of: {string.Join(", ", AdminBlade.All.Select(b => b.Key))}.", 404,
+                """<p><a href="/admin/insights">Insights</a></p>""");
+        }
+        var (caller, refusal) = await ReaderAsync(http, blade);
         if (caller is null)
         {
             return refusal!;
         }
         var tokens = antiforgery.GetAndStoreTokens(http);
-        var user = caller.UserPrincipalName ?? caller.DisplayName ?? caller.ObjectId;
         var body = $"""
-            {Header(user, tokens, "insights")}
+            {Header(caller, tokens, "insights")}
             <main id="main">
             <section id="insights" aria-live="polite"></section>
             </main>
             """;
         return HtmlPage.Render(http, "Insights", body, script: "insights.js",
-            bodyAttributes: $""" data-tenant="{HtmlPage.E(caller.TenantId.ToString())}" data-user="{HtmlPage.E(caller.ObjectId)}" """);
+            bodyAttributes: $""" data-log="{HtmlPage.E(blade.Key)}" data-tenant="{HtmlPage.E(caller.TenantId.ToString())}" data-user="{HtmlPage.E(caller.ObjectId)}" data-antiforgery="{HtmlPage.E(tokens.RequestToken)}" """);
     }
 
-    private static string Header(string user, AntiforgeryTokenSet tokens, string? current = null) => $"""
+    private static string Header(Caller caller, AntiforgeryTokenSet tokens, string? current = null) => $"""
         <header class="topbar">
-        <a class="brand" href="/admin/">Verity admin center</a>
-        {(current is null ? "" : Sections(current))}
-        <span class="who" id="signed-in-user">{HtmlPage.E(user)}</span>
+        <a class="brand" href="{(AdminBlade.All.FirstOrDefault(b => b.CanRead(caller)) ?? AdminBlade.Audits).Path}">Verity admin center</a>
+        {(AdminBlade.CanReadAny(caller) ? Sections(caller, current) : "")}
+        <span class="who" id="signed-in-user">{HtmlPage.E(caller.UserPrincipalName ?? caller.DisplayName ?? caller.ObjectId)}</span>
         <form method="post" action="/admin/signout">
         <input type="hidden" name="{HtmlPage.E(tokens.FormFieldName)}" value="{HtmlPage.E(tokens.RequestToken)}">
         <button type="submit" id="sign-out">Sign out</button>
@@ -101,16 +111,20 @@ internal static class AdminCenterEndpoints
         </header>
         """;
 
-    /// <summary>The admin center's pages, for readers (the refusal page has none).</summary>
-    private static string Sections(string current)
+    /// <summary>
+    /// The admin center's pages, as Entra's "Monitoring &amp; health" lists them. Every log is listed even when the
+    /// caller's roles do not read it (its page says so); Insights opens on a log the caller reads.
+    /// </summary>
+    private static string Sections(Caller caller, string? current)
     {
         string Link(string key, string href, string label) =>
             $"""<a href="{href}" id="nav-{key}"{(key == current ? " aria-current=\"page\"" : "")}>{label}</a>""";
-        return $"""<nav class="sections" aria-label="Admin center">{Link("logs", "/admin/", "Activity logs")}{Link("insights", "/admin/insights", "Insights")}</nav>""";
+        var insights = AdminBlade.Audits.CanRead(caller) ? "/admin/insights" : $"/admin/insights?log={AdminBlade.SignIns.Key}";
+        return $"""<nav class="sections" aria-label="Admin center">{string.Concat(AdminBlade.All.Select(b => Link(b.Key, b.Path, b.Title)))}{Link("insights", insights, "Insights")}</nav>""";
     }
 
-    /// <summary>The signed-in caller when it may read logs; otherwise the result to return (a sign-in challenge, or 403).</summary>
-    private static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http)
+    /// <summary>The signed-in caller when it may read the blade's log; otherwise the result to return (a sign-in challenge, or 403).</summary>
+    private static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http, AdminBlade blade)
     {
         var session = await http.AuthenticateAsync(AdminCenterAuth.CookieScheme);
         var caller = session.Succeeded ? Caller.FromPrincipal(session.Principal!, http.Connection.RemoteIpAddress?.ToString()) : null;
@@ -118,16 +132,19 @@ internal static class AdminCenterEndpoints
         {
             return (null, Challenge(http.Request.Query[AdminCenterAuth.TenantItem], $"{http.Request.Path}{http.Request.QueryString}"));
         }
-        if (!caller.Has(Permission.ReadAuditLogs))
+        if (!blade.CanRead(caller))
         {
             var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
             var name = caller.UserPrincipalName ?? caller.ObjectId;
+            var readable = AdminBlade.All.Where(b => b.CanRead(caller)).Select(b => $"""<a href="{b.Path}">{HtmlPage.E(b.Title)}</a>""").ToList();
+            var elsewhere = readable.Count == 0 ? "" : $"""<p>Your roles read: {string.Join(", ", readable)}.</p>""";
             return (null, HtmlPage.Render(http, "No access", $"""
-                {Header(name, tokens)}
+                {Header(caller, tokens, blade.Key)}
                 <main class="card narrow" id="no-access">
                 <h1>You don't have access</h1>
-                <p>{HtmlPage.E(name)} is signed in, but reading activity logs needs one of these directory roles:
-                {HtmlPage.E(string.Join(", ", ReaderRoles))}.</p>
+                <p>{HtmlPage.E(name)} is signed in, but reading {HtmlPage.E(blade.Title.ToLowerInvariant())} needs one of these directory roles:
+                {HtmlPage.E(string.Join(", ", ReaderRoles(blade.Api.Read)))}.</p>
+                {elsewhere}
                 <p>Ask a Global Administrator to assign you one, then sign in again.</p>
                 </main>
                 """, 403));
@@ -135,8 +152,8 @@ internal static class AdminCenterEndpoints
         return (caller, null);
     }
 
-    private static IEnumerable<string> ReaderRoles =>
-        DirectoryRoles.BuiltIn.Where(r => r.Permissions.Contains(Permission.ReadAuditLogs)).Select(r => r.DisplayName);
+    private static IEnumerable<string> ReaderRoles(Permission permission) =>
+        DirectoryRoles.BuiltIn.Where(r => r.Permissions.Contains(permission)).Select(r => r.DisplayName);
 
     private static IResult Challenge(string? tenant, string returnUrl)
     {

@@ -11,7 +11,7 @@ namespace Verity.Server.AdminCenter;
 
 /// <summary>
 /// <c>GET/PUT /admin/api/preferences/{name}</c>: small JSON values the admin center remembers per user (the chosen
-/// columns of each log), stored server-side per tenant and user so they follow the user to any browser. Only the
+/// columns of each log and tab, local time or UTC), stored server-side per tenant and user so they follow the user to any browser. Only the
 /// admin-center session may use them; a PUT needs the page's anti-forgery token in a header.
 /// </summary>
 internal static partial class AdminPreferences
@@ -82,7 +82,7 @@ internal static partial class AdminPreferences
         {
             throw new GraphException(401, "InvalidAuthenticationToken", "Sign in to the admin center first.");
         }
-        if (!caller.Has(Permission.ReadAuditLogs))
+        if (!AdminBlade.CanReadAny(caller))
         {
             throw GraphException.Forbidden();
         }

@@ -274,6 +274,18 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
 
         await Expect(page.Locator("#details")).ToBeVisibleAsync();
         await Expect(page.Locator("#details-title")).ToBeFocusedAsync();
+        // Entra's tabs (reference §6.4): Activity first; Tab reaches the tab list, the arrow keys move along it.
+        await Expect(page.Locator("#details-panel-activity")).ToBeVisibleAsync();
+        await Expect(page.Locator("#details-panel-modified")).ToBeHiddenAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator("#details-tab-activity")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#details-tab-modified")).ToBeFocusedAsync();
+        await Expect(page.Locator("#details-tab-modified")).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(page.Locator("#details-panel-modified")).ToBeVisibleAsync();
+        await Expect(page.Locator("#details-panel-activity")).ToBeHiddenAsync();
         var modified = page.Locator("#details-modified-table tbody tr").Filter(new() { HasText = "DisplayName" }).First;
         var cells = await modified.Locator("td").AllTextContentsAsync();
         var target = update["targetResources"]![0]!;
@@ -290,7 +302,10 @@ public sealed class AdminCenterTests(SqliteHost host, Chromium chromium) : IClas
         await Expect(page.Locator("#details")).ToBeHiddenAsync();
         await Expect(row).ToBeFocusedAsync();
 
+        // The pane opens again on the tab last chosen.
         await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#details-panel-modified")).ToBeVisibleAsync();
+        await page.Locator("#details-tab-activity").ClickAsync();
         await page.Locator("#correlation-link").ClickAsync();
         await WaitForRowsAsync(page);
         var correlationId = (string)update["correlationId"]!;

@@ -1,3 +1,4 @@
+using System.Net;
 using Verity.Server.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 using static Verity.Server.Tests.AdminCenter.AdminPage;
@@ -43,6 +44,7 @@ public sealed class AdminCenterTourTests(DemoHost host, Chromium chromium) : ICl
         await page.GotoAsync("/admin/?range=30d&activity=Update%20user");
         await WaitForRowsAsync(page);
         await page.Locator("#entries tr.entry").First.ClickAsync();
+        await page.Locator("#details-tab-modified").ClickAsync();
         await Expect(page.Locator("#details-modified-table")).ToBeVisibleAsync();
         await Screenshots.TakeAsync(page, "details");
 
@@ -80,5 +82,64 @@ public sealed class AdminCenterTourTests(DemoHost host, Chromium chromium) : ICl
         Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
         await Expect(page.Locator("#download-status")).ToContainTextAsync("Saved ");
         await Screenshots.TakeAsync(page, "download");
+    }
+
+    [Fact]
+    public async Task The_sign_in_blade_shows_the_demo_tenants_sign_ins_wide_and_narrow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A morning's sign-ins: the administrator, users mistyping passwords (one until locked out), a name that does not
+        // exist, one application with its secret and one with a wrong one.
+        using var anonymous = host.NewClient();
+        anonymous.DefaultRequestHeaders.UserAgent.ParseAdd(SignInRequests.Edge);
+        var token = await anonymous.PostAsync("/verity.local/oauth2/v2.0/token", new FormUrlEncodedContent(SignInRequests.Password("admin@verity.local", DemoHost.AdminPassword)), ct);
+        using var api = host.NewClient((string)(await TestTenant.ExpectAsync(token, HttpStatusCode.OK))["access_token"]!);
+        var users = (await TestTenant.ExpectAsync(await api.GetAsync("/v1.0/users?$top=10", ct), HttpStatusCode.OK))["value"]!.AsArray()
+            .Select(u => (string)u!["userPrincipalName"]!).Where(u => !u.StartsWith("admin@", StringComparison.Ordinal)).ToList();
+        await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.Password(users[0], "Summer2025!"), SignInRequests.Firefox);
+        await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.Password(users[0], "Summer2025"), SignInRequests.Firefox);
+        await SignInRequests.LockAsync(host, "verity.local", users[1]);
+        await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.Password(users[2], "password1"), SignInRequests.Edge);
+        await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.Password("former.employee@verity.local", "Welcome1"), SignInRequests.Edge);
+        var apps = (await TestTenant.ExpectAsync(await api.GetAsync("/v1.0/applications?$top=2", ct), HttpStatusCode.OK))["value"]!.AsArray().Select(a => a!.AsObject()).ToList();
+        var secret = await TestTenant.ExpectAsync(await api.PostAsync($"/v1.0/applications/{apps[0]["id"]}/addPassword",
+            TestTenant.Json("""{"passwordCredential":{"displayName":"nightly export"}}"""), ct), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.ClientCredentials((string)apps[0]["appId"]!, (string)secret["secretText"]!)));
+        await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.ClientCredentials((string)apps[1]["appId"]!, "an-expired-secret"));
+        await using var context = await chromium.NewContextAsync(host);
+        var page = await SignInAsync(context, "admin@verity.local", DemoHost.AdminPassword);
+
+        await page.Locator("#nav-signIns").ClickAsync();
+        await WaitForRowsAsync(page);
+        Assert.Contains("Failure", await ColumnTextsAsync(page, "status"));
+        Assert.Contains("Azure Portal", await ColumnTextsAsync(page, "application"));
+        await Screenshots.TakeAsync(page, "sign-in-log");
+
+        await page.Locator("#entries tr.entry").Filter(new() { HasText = "Failure" }).First.ClickAsync();
+        await Expect(page.Locator("#details-basic")).ToContainTextAsync("Failure reason");
+        await Screenshots.TakeAsync(page, "sign-in-details");
+        await page.Locator("#details-tab-json").ClickAsync();
+        await Expect(page.Locator("#details-json")).ToBeVisibleAsync();
+        await Screenshots.TakeAsync(page, "sign-in-details-json");
+
+        // Narrow window: the tabs and filters wrap, the pane takes the width.
+        await page.SetViewportSizeAsync(390, 800);
+        Assert.Equal(390, await page.Locator("#details").EvaluateAsync<double>("e => e.getBoundingClientRect().width"), 1.0);
+        await page.Keyboard.PressAsync("Escape");
+        var pageWidth = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
+        Assert.True(pageWidth <= 390, $"The sign-in blade is {pageWidth}px wide in a 390px window.");
+        await Screenshots.TakeAsync(page, "sign-in-log-narrow");
+        await page.SetViewportSizeAsync(1280, 800);
+
+        await page.Locator("#tab-servicePrincipal").ClickAsync();
+        await WaitForRowsAsync(page);
+        Assert.Equal(["Failure", "Success"], (await ColumnTextsAsync(page, "status")).Take(2));
+        await Screenshots.TakeAsync(page, "sign-in-service-principals");
+
+        await page.Locator("#nav-insights").ClickAsync();
+        await page.Locator("#insights-log-signIns").ClickAsync();
+        await Expect(page.Locator("#insights")).Not.ToHaveAttributeAsync("aria-busy", "true");
+        await Expect(page.Locator("#q-lockedAccounts-number")).ToHaveTextAsync("1");
+        await Screenshots.TakeAsync(page, "insights-sign-ins");
     }
 }

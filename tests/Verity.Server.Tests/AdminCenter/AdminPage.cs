@@ -54,6 +54,11 @@ internal static class AdminPage
         return (url, [.. body["value"]!.AsArray().Select(v => v!.AsObject())]);
     }
 
+    /// <summary>The label → value pairs of a list in the details pane (hidden tabs included).</summary>
+    public static async Task<Dictionary<string, string>> DefinitionsAsync(IPage page, string list) =>
+        await page.Locator(list).EvaluateAsync<Dictionary<string, string>>(
+            "dl => Object.fromEntries([...dl.querySelectorAll('.kv')].map(kv => [kv.querySelector('dt').textContent, kv.querySelector('dd').textContent]))");
+
     /// <summary>The decoded $filter of the page's Graph request.</summary>
     public static string FilterOf(string url) =>
         Uri.UnescapeDataString(new Uri(url).Query.TrimStart('?').Split('&').Single(p => p.StartsWith("$filter=", StringComparison.Ordinal))["$filter=".Length..]);

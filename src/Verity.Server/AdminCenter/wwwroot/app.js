@@ -1,19 +1,24 @@
-// The activity-log list view: filters in the URL, the Graph request they make, the rows it returns, paging by the
-// API's nextLink, a column chooser, a details pane, downloads and live updates. Reads the log only through the Graph API.
-import { LOGS } from './logs.js';
-import { h, time } from './dom.js';
-import { RANGES, readState, writeState, graphRequest, buildFilter, timeZoneLabel, isoSeconds } from './query.js';
-import { preloadColumns, loadColumns, columnChooser } from './columns.js';
-import { renderDetails } from './details.js';
+// The activity-log list view of the page's log (logs.js): its tabs, filters in the URL, the Graph request they make,
+// the rows it returns, paging by the API's nextLink, a column chooser, local time or UTC, a details pane, downloads and
+// live updates. Reads the log only through the Graph API.
+import { currentLog, scopeOf, filtersOf, columnSetOf } from './logs.js';
+import { h, time, copyButton, timeZoneMode } from './dom.js';
+import { RANGES, readState, writeState, graphRequest, apiPathOf, buildFilter, timeZoneLabel, localZoneLabel, isoSeconds } from './query.js';
+import { loadColumns, columnChooser } from './columns.js';
+import { tabbed } from './details.js';
 import { fetchJson } from './api.js';
 import { downloadMenu } from './download.js';
 import { goLive, liveIndicator } from './live.js';
+import { loadTimeZone, timeZoneSwitch } from './timezone.js';
 
+const log = currentLog();
 const root = document.getElementById('log');
 const tabs = document.getElementById('log-tabs');
 let catalogue = { services: [], categories: [], activities: [] };
-/** The view on screen: its log, state, loaded entries and the next page's link. */
+/** The view on screen: its state, tab, columns, loaded entries and the next page's link. */
 let view = null;
+/** Counts renders, so a render that waited for a preference gives way to a newer one. */
+let renders = 0;
 
 function navigate(params) {
   const query = params.toString();
@@ -21,23 +26,30 @@ function navigate(params) {
   render();
 }
 
-function render() {
-  const params = new URLSearchParams(location.search);
-  const log = LOGS.find((l) => l.key === params.get('log')) ?? LOGS[0];
-  tabs.replaceChildren(...LOGS.map((l) => h('a', { href: l === LOGS[0] ? '?' : `?log=${l.key}`, 'aria-current': l === log ? 'page' : null }, l.title)));
+async function render() {
+  const ticket = ++renders;
+  const state = readState(log, new URLSearchParams(location.search));
+  const scope = scopeOf(log, state);
+  const columnSet = columnSetOf(log, state);
+  const columns = await loadColumns(columnSet);
+  if (ticket !== renders) return;
   view?.stopLive?.();
-  view = { log, state: readState(log, params), entries: [], ids: new Set(), next: null, columns: loadColumns(log), loading: false,
-    loaded: false, early: [], unseen: 0, stopLive: null };
-  document.title = `${log.title} · Verity`;
+  closeDetails(false);
+  view = { state, tab: scope.tab, columnSet, columns, entries: [], ids: new Set(), next: null, loading: false, loaded: false, early: [],
+    unseen: 0, stopLive: null };
+  renderTabs(state, scope.tab);
+  document.title = `${scope.tab && log.tabs.includes(scope.tab) ? `${scope.tab.title} · ` : ''}${log.title} · Verity`;
   root.replaceChildren(
     h('h1', {}, log.title),
+    tabs,
     h('div', { className: 'toolbar', id: 'toolbar' },
-      columnChooser(log, view.columns, (keys) => { view.columns = keys; renderTable(); }),
-      h('div', { id: 'toolbar-actions', className: 'toolbar-actions' }, downloadMenu(() => view)),
+      columnChooser(columnSet, view.columns, (keys) => { view.columns = keys; renderTable(); }),
+      h('div', { id: 'toolbar-actions', className: 'toolbar-actions' }, downloadMenu(() => ({ log, state: view.state, tab: view.tab }))),
       h('button', { type: 'button', id: 'refresh', onclick: () => render() }, 'Refresh'),
+      timeZoneSwitch(localZoneLabel(), redrawTimes),
       liveIndicator()),
-    filterForm(log, view.state),
-    advancedChip(log, view.state),
+    filterForm(state),
+    advancedChip(state),
     h('div', { id: 'error', className: 'error', role: 'alert', hidden: true }),
     graphBox(),
     h('div', { className: 'table-wrap' }, h('table', { id: 'entries', className: 'grid entries' }, h('thead'), h('tbody'))),
@@ -51,26 +63,61 @@ function render() {
   load(false);
 }
 
+/**
+ * The log's tabs (Entra's three sign-in tabs), each a link to the same filters in its scope; none for a log without
+ * tabs. A list scoped by its advanced filter alone has no current tab.
+ */
+function renderTabs(state, current) {
+  tabs.hidden = !log.tabs;
+  if (!log.tabs) return;
+  // With an advanced filter every tab names itself: the first one without `tab=` would mean "the filter's own kinds".
+  tabs.replaceChildren(...log.tabs.map((t) => h('a', { href: `?${writeState(log, { ...state, tab: t === log.tabs[0] && !state.advanced ? '' : t.key })}`,
+    id: `tab-${t.key}`, 'aria-current': t === current ? 'page' : null }, t.title)));
+}
+
+/** The time zone changed: every time on screen is drawn again, nothing is reloaded. */
+function redrawTimes() {
+  document.getElementById('timezone').textContent = `Times are shown in ${timeZoneLabel()}.`;
+  for (const id of ['from', 'to']) {
+    const input = document.getElementById(id);
+    input.value = toInput(input.dataset.iso ?? '');
+  }
+  renderTable();
+  if (openEntry) showDetails(openEntry.entry, false);
+}
+
 // ---- filters -------------------------------------------------------------------------------------------------------
 
-/** A datetime-local value (browser time zone) for an ISO instant, and back. */
-const toLocalInput = (iso) => {
+/** A datetime-local value (in the chosen time zone) for an ISO instant, and back. */
+function toInput(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-};
-const fromLocalInput = (value) => (value ? isoSeconds(new Date(value)) : '');
+  if (!iso || Number.isNaN(d.getTime())) return '';
+  const shift = timeZoneMode() === 'utc' ? 0 : d.getTimezoneOffset() * 60000;
+  return new Date(d.getTime() - shift).toISOString().slice(0, 16);
+}
+const fromInput = (value) => (!value ? '' : isoSeconds(new Date(timeZoneMode() === 'utc' ? `${value}Z` : value)));
 
-function filterForm(log, state) {
+/** A text box wide enough for its placeholder and for typical values, so neither is cut off. */
+const sizeFor = (f) => Math.max(16, (f.placeholder ?? '').length + 2);
+
+function filterForm(state) {
   const field = (id, label, ...controls) => h('div', { className: 'field' }, h('label', { htmlFor: id }, label), ...controls);
   const range = h('select', { id: 'range', name: 'range' },
     RANGES.map(([key, label]) => h('option', { value: key, selected: key === state.range }, label)));
-  const from = h('input', { type: 'datetime-local', id: 'from', value: toLocalInput(state.from) });
-  const to = h('input', { type: 'datetime-local', id: 'to', value: toLocalInput(state.to) });
+  // The inputs keep the instant they show (data-iso), so switching between local time and UTC redraws the same instant.
+  const datetime = (id, iso) => {
+    const input = h('input', { type: 'datetime-local', id, value: toInput(iso), dataset: { iso } });
+    input.addEventListener('change', () => { input.dataset.iso = fromInput(input.value); });
+    return input;
+  };
+  const from = datetime('from', state.from);
+  const to = datetime('to', state.to);
   const custom = h('div', { className: 'custom-range', id: 'custom-range', hidden: state.range !== 'custom' },
     field('from', 'From', from), field('to', 'To', to));
   range.addEventListener('change', () => { custom.hidden = range.value !== 'custom'; });
 
-  const controls = log.filters.map((f) => {
+  const shown = filtersOf(log, state);
+  const controls = shown.map((f) => {
     const value = state.values[f.key] ?? '';
     if (f.kind === 'select') {
       const options = f.options(catalogue).map((o) => (Array.isArray(o) ? o : [o, o]));
@@ -78,7 +125,8 @@ function filterForm(log, state) {
       return field(`filter-${f.key}`, f.label, h('select', { id: `filter-${f.key}`, name: f.key },
         h('option', { value: '' }, 'All'), options.map(([v, label]) => h('option', { value: v, selected: v === value }, label))));
     }
-    const input = h('input', { type: 'text', id: `filter-${f.key}`, name: f.key, value, placeholder: f.placeholder ?? '', autocomplete: 'off' });
+    const input = h('input', { type: 'text', id: `filter-${f.key}`, name: f.key, value, placeholder: f.placeholder ?? '', autocomplete: 'off',
+      size: sizeFor(f), pattern: f.pattern, inputMode: f.inputMode, title: f.pattern ? f.placeholder : null });
     if (f.kind !== 'typeahead') return field(input.id, f.label, input);
     input.setAttribute('list', `${input.id}-options`);
     return field(input.id, f.label, input, h('datalist', { id: `${input.id}-options` }, f.options(catalogue).map((o) => h('option', { value: o }))));
@@ -90,13 +138,14 @@ function filterForm(log, state) {
     ...controls,
     h('div', { className: 'actions' },
       h('button', { type: 'submit', className: 'primary', id: 'apply' }, 'Apply'),
-      h('button', { type: 'button', id: 'reset', onclick: () => navigate(new URLSearchParams(log === LOGS[0] ? '' : `log=${log.key}`)) }, 'Reset')));
+      h('button', { type: 'button', id: 'reset', onclick: () => navigate(new URLSearchParams(state.tab ? { tab: state.tab } : {})) }, 'Reset')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const next = { range: range.value, from: fromLocalInput(from.value), to: fromLocalInput(to.value), sort: view.state.sort, values: {},
-      advanced: view.state.advanced };
+    const next = { range: range.value, from: fromInput(from.value), to: fromInput(to.value), sort: view.state.sort, values: {},
+      advanced: view.state.advanced, tab: view.state.tab };
     for (const f of log.filters) {
-      const v = form.elements[f.key].value.trim();
+      // Filters of other tabs keep their values, so they apply again on their tab.
+      const v = shown.includes(f) ? form.elements[f.key].value.trim() : view.state.values[f.key];
       if (v) next.values[f.key] = v;
     }
     navigate(writeState(log, next));
@@ -105,41 +154,33 @@ function filterForm(log, state) {
 }
 
 /** A raw OData filter from the URL (e.g. a link from Insights), shown as a chip that removes it; nothing without one. */
-function advancedChip(log, state) {
+function advancedChip(state) {
   if (!state.advanced) return document.createDocumentFragment();
   return h('div', { className: 'chips', id: 'advanced-filter' },
     h('span', { className: 'chip' },
       h('span', { className: 'chip-label' }, 'Advanced filter: '),
       h('code', { id: 'advanced-filter-text' }, state.advanced),
       h('button', { type: 'button', id: 'advanced-filter-remove', 'aria-label': 'Remove the advanced filter',
-        onclick: () => navigate(writeState(log, { ...state, advanced: '' })) }, '✕')));
+        onclick: () => navigate(writeState(log, { ...state, advanced: '' })) }, '✕')),
+    view.tab && log.tabs && !log.tabs.includes(view.tab)
+      ? h('span', { className: 'muted small', id: 'advanced-filter-scope' }, 'It names the kinds of sign-in itself; choose a tab to narrow it further.')
+      : null);
 }
 
 // ---- the Graph request ---------------------------------------------------------------------------------------------
 
 function graphBox() {
   const url = h('code', { id: 'graph-url' });
-  const copy = h('button', { type: 'button', id: 'copy-graph-url', onclick: async () => {
-    try {
-      await navigator.clipboard.writeText(url.textContent);
-      copy.textContent = 'Copied';
-    } catch {
-      // No clipboard (plain http): select the text so Ctrl+C copies it.
-      getSelection().selectAllChildren(url);
-      copy.textContent = 'Press Ctrl+C';
-    }
-    setTimeout(() => { copy.textContent = 'Copy'; }, 2000);
-  } }, 'Copy');
   return h('details', { className: 'graph', id: 'graph-request' }, h('summary', {}, 'Graph API request'),
     h('p', { className: 'muted' }, 'The same query with a bearer token (Authorization: Bearer …):'),
-    h('div', { className: 'graph-line' }, h('span', { className: 'verb' }, 'GET'), url, copy));
+    h('div', { className: 'graph-line' }, h('span', { className: 'verb' }, 'GET'), url, copyButton('copy-graph-url', url)));
 }
 
 // ---- loading -------------------------------------------------------------------------------------------------------
 
 async function load(more) {
   const mine = view;
-  const url = more ? mine.next : graphRequest(mine.log, mine.state);
+  const url = more ? mine.next : graphRequest(log, mine.state);
   if (!url || mine.loading) return;
   if (!more) document.getElementById('graph-url').textContent = location.origin + url;
   mine.loading = true;
@@ -186,7 +227,7 @@ function updateFooter() {
 // ---- the table -----------------------------------------------------------------------------------------------------
 
 function visibleColumns() {
-  return view.log.columns.filter((c) => view.columns.includes(c.key));
+  return view.columnSet.columns.filter((c) => view.columns.includes(c.key));
 }
 
 function renderTable() {
@@ -196,7 +237,7 @@ function renderTable() {
     const descending = view.state.sort !== 'asc';
     return h('th', { scope: 'col', dataset: { column: c.key }, 'aria-sort': descending ? 'descending' : 'ascending' },
       h('button', { type: 'button', id: `sort-${c.key}`, className: 'sort', title: descending ? 'Newest first; select for oldest first' : 'Oldest first; select for newest first',
-        onclick: () => navigate(writeState(view.log, { ...view.state, sort: descending ? 'asc' : 'desc' })) },
+        onclick: () => navigate(writeState(log, { ...view.state, sort: descending ? 'asc' : 'desc' })) },
       c.label, h('span', { 'aria-hidden': 'true' }, descending ? ' ↓' : ' ↑')));
   }));
   table.tHead.replaceChildren(head);
@@ -231,7 +272,7 @@ function startLive() {
     return;
   }
   const mine = view;
-  mine.stopLive = goLive(mine.log, buildFilter(mine.log, mine.state), indicator, (entries) => {
+  mine.stopLive = goLive(apiPathOf(log, mine.state), log.dateField, buildFilter(log, mine.state), indicator, (entries) => {
     if (mine !== view) return;
     if (mine.loaded) showLive(entries); else mine.early.push(...entries);
   });
@@ -292,43 +333,52 @@ function rowKey(event, entry, tr) {
 
 // ---- details -------------------------------------------------------------------------------------------------------
 
-let returnFocus = null;
+/** The entry in the pane and the row it opened from (focus returns there); the tab chosen stays for the next entry. */
+let openEntry = null;
+let detailsTab = null;
 
 function detailsPane() {
   return h('aside', { id: 'details', className: 'details', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'details-title', hidden: true },
     h('div', { className: 'details-head' },
-      h('h2', { id: 'details-title', tabIndex: -1 }, 'Audit log details'),
-      h('button', { type: 'button', id: 'details-close', 'aria-label': 'Close details', onclick: closeDetails }, '✕')),
+      h('h2', { id: 'details-title', tabIndex: -1 }, log.detailsTitle),
+      h('button', { type: 'button', id: 'details-close', 'aria-label': 'Close details', onclick: () => closeDetails(true) }, '✕')),
     h('div', { id: 'details-body' }));
 }
 
-function openDetails(entry, tr) {
-  const pane = document.getElementById('details');
-  const correlation = writeState(view.log, { range: 'all', sort: 'desc', values: { correlationId: entry.correlationId } });
-  document.getElementById('details-body').replaceChildren(...renderDetails(entry, `?${correlation}`));
-  for (const other of document.querySelectorAll('tr.entry[aria-selected]')) other.removeAttribute('aria-selected');
-  tr.setAttribute('aria-selected', 'true');
-  pane.hidden = false;
-  returnFocus = tr;
-  document.getElementById('details-title').focus();
+function showDetails(entry, focus) {
+  const correlation = writeState(log, { range: 'all', sort: 'desc', values: { correlationId: entry.correlationId }, tab: view.state.tab });
+  const focused = document.activeElement?.closest?.('#details-body [role=tab]')?.dataset.tab;
+  document.getElementById('details-body').replaceChildren(
+    ...tabbed(log.details(entry, { correlation: `?${correlation}` }), detailsTab, (key) => { detailsTab = key; }));
+  if (focused) document.getElementById(`details-tab-${focused}`)?.focus();
+  document.getElementById('details').hidden = false;
+  if (focus) document.getElementById('details-title').focus();
 }
 
-function closeDetails() {
-  document.getElementById('details').hidden = true;
-  returnFocus?.removeAttribute('aria-selected');
-  returnFocus?.focus();
-  returnFocus = null;
+function openDetails(entry, tr) {
+  for (const other of document.querySelectorAll('tr.entry[aria-selected]')) other.removeAttribute('aria-selected');
+  tr.setAttribute('aria-selected', 'true');
+  openEntry = { entry, row: tr };
+  showDetails(entry, true);
+}
+
+function closeDetails(returnFocus) {
+  const pane = document.getElementById('details');
+  if (pane) pane.hidden = true;
+  openEntry?.row.removeAttribute('aria-selected');
+  if (returnFocus) openEntry?.row.focus();
+  openEntry = null;
 }
 
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && !document.getElementById('details')?.hidden) {
     event.preventDefault();
-    closeDetails();
+    closeDetails(true);
   }
 });
 
 window.addEventListener('popstate', render);
 Promise.all([
-  fetchJson('/admin/api/catalogue').then((c) => { catalogue = c; }, () => { /* filters still work as free text */ }),
-  preloadColumns(LOGS),
+  log.usesCatalogue ? fetchJson('/admin/api/catalogue').then((c) => { catalogue = c; }, () => { /* filters still work as free text */ }) : null,
+  loadTimeZone(),
 ]).finally(render);

@@ -1,55 +1,57 @@
-// The details pane of an audit entry (reference §6.4): activity, initiator, additional details, targets and the
-// modified properties with old and new values side by side.
-import { h, time } from './dom.js';
+// The details pane's parts: label/value rows that leave out what is empty, tables, and tabs (WAI-ARIA tabs pattern:
+// arrow keys, Home and End move between tabs). A log's details function (audit-details.js, signin-details.js) returns
+// its tabs; app.js opens and closes the pane.
+import { h } from './dom.js';
 
-const row = (label, value) => h('div', { className: 'kv' }, h('dt', {}, label), h('dd', {}, value ?? ''));
+const empty = (value) => value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
 
-function table(id, headings, rows) {
-  if (!rows.length) return h('p', { className: 'muted', id }, 'None');
+/** A label and its value; nothing at all when the value is empty, so the pane shows no blank rows. */
+export const row = (label, value) => (empty(value) ? null : h('div', { className: 'kv' }, h('dt', {}, label), h('dd', {}, value)));
+
+/** A list of rows, or the `none` text when every row is empty. */
+export function rows(id, none, ...items) {
+  const kept = items.flat().filter(Boolean);
+  return kept.length ? h('dl', { id }, kept) : h('p', { className: 'muted', id }, none);
+}
+
+export function table(id, headings, cells) {
+  if (!cells.length) return h('p', { className: 'muted', id }, 'None');
   return h('div', { className: 'table-wrap' }, h('table', { id, className: 'grid' },
     h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c ?? '')))))));
+    h('tbody', {}, cells.map((line) => h('tr', {}, line.map((c) => h('td', {}, c ?? '')))))));
 }
 
-function initiator(entry) {
-  const { user, app } = entry.initiatedBy ?? {};
-  if (user) {
-    return [row('Type', 'User'), row('Display name', user.displayName), row('Object ID', user.id),
-      row('User principal name', user.userPrincipalName), row('IP address', user.ipAddress)];
-  }
-  if (app) {
-    return [row('Type', 'Application'), row('Display name', app.displayName), row('App ID', app.appId),
-      row('Service principal ID', app.servicePrincipalId), row('Service principal name', app.servicePrincipalName)];
-  }
-  return [row('Type', 'Unknown')];
-}
+export const yesNo = (value) => (value === true ? 'Yes' : value === false ? 'No' : '');
 
-/** Renders the pane's content for an entry; `correlationHref` is the list filtered by the entry's correlation id. */
-export function renderDetails(entry, correlationHref) {
-  const targets = entry.targetResources ?? [];
-  const correlation = entry.correlationId
-    ? h('a', { href: correlationHref, id: 'correlation-link', title: 'Every entry with this correlation id' }, entry.correlationId)
-    : '';
-  return [
-    h('section', { 'aria-labelledby': 'details-activity' },
-      h('h3', { id: 'details-activity' }, 'Activity'),
-      h('dl', {}, row('Date', time(entry.activityDateTime)), row('Date (UTC)', entry.activityDateTime), row('Activity type', entry.activityDisplayName),
-        row('Correlation ID', correlation), row('Category', entry.category), row('Service', entry.loggedByService),
-        row('Operation type', entry.operationType), row('Status', entry.result), row('Status reason', entry.resultReason),
-        row('ID', entry.id))),
-    h('section', { 'aria-labelledby': 'details-initiator' },
-      h('h3', { id: 'details-initiator' }, 'Initiated by (actor)'), h('dl', {}, initiator(entry))),
-    h('section', { 'aria-labelledby': 'details-additional' },
-      h('h3', { id: 'details-additional' }, 'Additional details'),
-      table('details-additional-table', ['Key', 'Value'], (entry.additionalDetails ?? []).map((d) => [d.key, d.value]))),
-    h('section', { 'aria-labelledby': 'details-targets' },
-      h('h3', { id: 'details-targets' }, 'Target(s)'),
-      table('details-targets-table', ['Type', 'Display name', 'Object ID', 'User principal name'],
-        targets.map((t) => [t.type, t.displayName, t.id, t.userPrincipalName]))),
-    h('section', { 'aria-labelledby': 'details-modified' },
-      h('h3', { id: 'details-modified' }, 'Modified properties'),
-      table('details-modified-table', ['Target', 'Property', 'Old value', 'New value'],
-        targets.flatMap((t) => (t.modifiedProperties ?? []).map((p) =>
-          [t.displayName || t.userPrincipalName || t.id, p.displayName, p.oldValue, p.newValue])))),
-  ];
+/**
+ * Tabs over panels: `tabs` is [{ key, label, content }]; the tab `selected` (a key) is shown first, else the first.
+ * `onSelect(key)` hears the user's choice, so the pane can keep the tab when another entry opens.
+ */
+export function tabbed(tabs, selected, onSelect) {
+  const current = tabs.some((t) => t.key === selected) ? selected : tabs[0].key;
+  const buttons = tabs.map((t) => h('button', { type: 'button', role: 'tab', id: `details-tab-${t.key}`, 'aria-controls': `details-panel-${t.key}`,
+    'aria-selected': String(t.key === current), tabIndex: t.key === current ? 0 : -1, dataset: { tab: t.key } }, t.label));
+  const panels = tabs.map((t) => h('div', { role: 'tabpanel', id: `details-panel-${t.key}`, 'aria-labelledby': `details-tab-${t.key}`,
+    tabIndex: 0, className: 'tab-panel', hidden: t.key !== current }, t.content));
+  const show = (button, focus) => {
+    for (const b of buttons) {
+      const on = b === button;
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1;
+      document.getElementById(b.getAttribute('aria-controls')).hidden = !on;
+    }
+    if (focus) button.focus();
+    onSelect?.(button.dataset.tab);
+  };
+  const list = h('div', { role: 'tablist', className: 'pane-tabs', 'aria-label': 'Details' }, buttons);
+  for (const [i, b] of buttons.entries()) {
+    b.addEventListener('click', () => show(b, false));
+    b.addEventListener('keydown', (event) => {
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      show(buttons[(next + buttons.length) % buttons.length], true);
+    });
+  }
+  return [list, ...panels];
 }

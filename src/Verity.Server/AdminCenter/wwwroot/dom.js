@@ -17,11 +17,39 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+// Times are shown in the browser's time zone or in UTC, as the user chose (timezone.js keeps the choice).
+let mode = 'local';
+const formats = {
+  local: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
+  utc: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }),
+};
 
-/** A timestamp in the browser's time zone, with the exact UTC value as its tooltip and machine-readable datetime. */
+export const timeZoneMode = () => mode;
+export function setTimeZoneMode(value) { mode = value === 'utc' ? 'utc' : 'local'; }
+
+/** A date as text in the chosen time zone ("UTC" added in UTC mode, where the reader may expect local time). */
+export function formatTime(date) {
+  return mode === 'utc' ? `${formats.utc.format(date)} UTC` : formats.local.format(date);
+}
+
+/** A timestamp in the chosen time zone, with the exact UTC value as its tooltip and machine-readable datetime. */
 export function time(iso) {
   if (!iso) return '';
   const date = new Date(iso);
-  return h('time', { dateTime: iso, title: iso }, Number.isNaN(date.getTime()) ? iso : dateFormat.format(date));
+  return h('time', { dateTime: iso, title: iso }, Number.isNaN(date.getTime()) ? iso : formatTime(date));
+}
+
+/** A "Copy" button for the text of `source`; without a clipboard (plain http) it selects the text so Ctrl+C copies it. */
+export function copyButton(id, source, label = 'Copy') {
+  const button = h('button', { type: 'button', id, onclick: async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      button.textContent = 'Copied';
+    } catch {
+      getSelection().selectAllChildren(source);
+      button.textContent = 'Press Ctrl+C';
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  } }, label);
+  return button;
 }

@@ -3,7 +3,7 @@
 // under the chosen name, with "Download next part" when the API's Link header names a next file.
 import { h } from './dom.js';
 import { errorMessage } from './api.js';
-import { graphUrl, listParameters } from './query.js';
+import { graphUrl, listParameters, apiPathOf } from './query.js';
 
 const maxRows = () => Number(document.body.dataset.downloadMaxRows) || 250000;
 const today = () => new Date().toISOString().slice(0, 10);
@@ -52,7 +52,7 @@ function nextLink(header) {
   return url.origin === location.origin ? url.pathname + url.search : null;
 }
 
-/** The menu; `current()` gives { log, state } of the list on screen when the user starts a download. */
+/** The menu; `current()` gives { log, state, tab } of the list on screen, read when the menu opens and when a download starts. */
 export function downloadMenu(current) {
   const csv = h('input', { type: 'radio', name: 'download-format', id: 'download-csv', value: 'csv', checked: true });
   const json = h('input', { type: 'radio', name: 'download-format', id: 'download-json', value: 'json' });
@@ -66,8 +66,9 @@ export function downloadMenu(current) {
   const format = () => (json.checked ? 'json' : 'csv');
   let defaultName = '';
   const setDefaultName = () => {
-    // Follow the format unless the user typed a name of their own.
-    if (!name.value || name.value === defaultName) name.value = defaultName = `AuditLogs_${today()}.${format()}`;
+    // Entra's file names (AuditLogs_…, InteractiveSignIns_…); they follow the format unless the user typed a name of their own.
+    const { log, tab } = current();
+    if (!name.value || name.value === defaultName) name.value = defaultName = `${tab?.downloadName ?? log.downloadName}_${today()}.${format()}`;
   };
   setDefaultName();
   csv.addEventListener('change', setDefaultName);
@@ -144,7 +145,7 @@ export function downloadMenu(current) {
         h('div', { className: 'check' }, csv, h('label', { htmlFor: 'download-csv' }, 'CSV (Entra columns)')),
         h('div', { className: 'check' }, json, h('label', { htmlFor: 'download-json' }, 'JSON')))),
     h('label', { htmlFor: 'download-name' }, 'File name'), name,
-    h('p', { className: 'muted small' }, `The rows of the current filters and order, up to ${number.format(maxRows())} per file, times in UTC.`),
+    h('p', { className: 'muted small' }, `The rows of the current filters${current().tab ? ' and tab' : ''} and order, up to ${number.format(maxRows())} per file, times in UTC.`),
     h('div', { className: 'actions' }, start, cancel, next),
     progress, status, error);
   form.addEventListener('submit', async (event) => {
@@ -159,7 +160,7 @@ export function downloadMenu(current) {
     try {
       const countQuery = new URLSearchParams();
       if (query.has('$filter')) countQuery.set('$filter', query.get('$filter'));
-      const response = await fetch(graphUrl(`${log.apiPath}/$count`, countQuery), { credentials: 'same-origin' });
+      const response = await fetch(graphUrl(`${apiPathOf(log, state)}/$count`, countQuery), { credentials: 'same-origin' });
       if (!response.ok) throw new Error(await errorMessage(response));
       total = Number(await response.text());
     } catch (e) {
@@ -169,7 +170,7 @@ export function downloadMenu(current) {
       return;
     }
     query.set('format', format());
-    await run(graphUrl(`${log.apiPath}/download`, query), 1, 0, total);
+    await run(graphUrl(`${apiPathOf(log, state)}/download`, query), 1, 0, total);
   });
   cancel.addEventListener('click', () => controller?.abort());
   next.addEventListener('click', () => { if (pending && !controller) run(pending.url, pending.part, pending.before, pending.total); });

@@ -1,17 +1,24 @@
-// Insights: the auditor's questions (product brief) answered by GET /v1.0/auditLogs/directoryAudits/insights, each
-// with its number, a short list and a chart over time (SVG built here, no library), each linking to the list of
-// entries behind it. The aggregation happens on the server; the page only draws what it returns.
-import { h } from './dom.js';
+// Insights: a log's questions (the auditor's of the product brief; who fails to sign in, who is locked out, which
+// applications are used) answered by GET {log's API}/insights, each with its number, a short list and a chart over time
+// (SVG built here, no library), each linking to the log's list of the entries behind it. The aggregation happens on the
+// server; the page only draws what it returns.
+import { h, formatTime } from './dom.js';
 import { fetchJson } from './api.js';
+import { LOGS, currentLog } from './logs.js';
+import { loadTimeZone } from './timezone.js';
 
 const root = document.getElementById('insights');
+const log = currentLog();
 const PERIODS = [7, 30, 90];
 const SVG = 'http://www.w3.org/2000/svg';
 const number = new Intl.NumberFormat();
 const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
-/** The list view filtered by a raw $filter (time window included), shown there as an "Advanced filter". */
-const listHref = (filter) => `/admin/?${new URLSearchParams({ range: 'all', filter })}`;
+/** The log's list filtered by a raw $filter (time window included), shown there as an "Advanced filter". */
+const listHref = (filter) => `${log.path}?${new URLSearchParams({ range: 'all', filter })}`;
+
+/** This page for another log or period. */
+const pageHref = (key, days) => `?${new URLSearchParams({ ...(key === LOGS[0].key ? {} : { log: key }), days })}`;
 
 const day = (date) => dayFormat.format(new Date(`${date}T00:00:00Z`));
 
@@ -62,7 +69,7 @@ function items(question) {
   return h('ol', { className: 'insight-items' }, list.map((item) => h('li', {},
     item.filter ? h('a', { href: listHref(item.filter) }, item.label) : h('span', {}, item.label),
     item.count !== undefined && item.count !== null ? h('span', { className: 'item-count' }, number.format(item.count)) : null,
-    item.date ? h('time', { className: 'muted', dateTime: item.date }, item.date.length > 10 ? new Date(item.date).toLocaleString() : day(item.date)) : null)));
+    item.date ? h('time', { className: 'muted', dateTime: item.date }, item.date.length > 10 ? formatTime(new Date(item.date)) : day(item.date)) : null)));
 }
 
 function card(question) {
@@ -80,15 +87,19 @@ async function render() {
   const params = new URLSearchParams(location.search);
   const days = Number(params.get('days')) || 30;
   root.setAttribute('aria-busy', 'true');
+  document.title = `Insights: ${log.title} · Verity`;
+  const logs = h('nav', { className: 'tabs', 'aria-label': 'Log', id: 'insights-logs' },
+    LOGS.map((l) => h('a', { href: pageHref(l.key, days), id: `insights-log-${l.key}`, 'aria-current': l === log ? 'page' : null }, l.title)));
   const picker = h('nav', { className: 'periods', 'aria-label': 'Period' },
-    PERIODS.map((d) => h('a', { href: `?days=${d}`, id: `days-${d}`, 'aria-current': d === days ? 'page' : null }, `Last ${d} days`)));
+    PERIODS.map((d) => h('a', { href: pageHref(log.key, d), id: `days-${d}`, 'aria-current': d === days ? 'page' : null }, `Last ${d} days`)));
   const error = h('div', { id: 'insights-error', className: 'error', role: 'alert', hidden: true });
   const grid = h('div', { className: 'insights-grid', id: 'insights-grid' });
   const range = h('p', { className: 'muted', id: 'insights-range' });
-  root.replaceChildren(h('h1', {}, 'Insights'), h('div', { className: 'toolbar' }, picker), range, error, grid);
+  root.replaceChildren(h('h1', {}, 'Insights'), logs, h('div', { className: 'toolbar periods-bar' }, picker), range, error, grid);
   try {
-    const result = await fetchJson(`/v1.0/auditLogs/directoryAudits/insights?days=${encodeURIComponent(days)}`);
-    range.textContent = `From ${new Date(result.from).toLocaleString()} to ${new Date(result.to).toLocaleString()} (${result.days} days); numbers link to the entries behind them.`;
+    const result = await fetchJson(`${log.apiPath}/insights?days=${encodeURIComponent(days)}`);
+    range.textContent = `${log.title} from ${formatTime(new Date(result.from))} to ${formatTime(new Date(result.to))} (${result.days} days); `
+      + 'numbers link to the entries behind them.';
     grid.replaceChildren(...(result.questions ?? []).map(card));
   } catch (e) {
     error.textContent = e.message;
@@ -98,4 +109,4 @@ async function render() {
   }
 }
 
-render();
+loadTimeZone().finally(render);

@@ -5,13 +5,13 @@ import { h } from './dom.js';
 import { graphUrl } from './query.js';
 
 /**
- * Starts live updates for a list. `onEntries(entries)` receives new entries, newest first; `indicator` shows the
- * state. Returns a function that stops them.
+ * Starts live updates for a list read from `apiPath` (whose entries are dated by `dateField`). `onEntries(entries)`
+ * receives new entries, newest first; `indicator` shows the state. Returns a function that stops them.
  */
-export function goLive(log, filter, indicator, onEntries) {
+export function goLive(apiPath, dateField, filter, indicator, onEntries) {
   const query = new URLSearchParams();
   if (filter) query.set('$filter', filter);
-  const source = new EventSource(graphUrl(`${log.apiPath}/live`, query));
+  const source = new EventSource(graphUrl(`${apiPath}/live`, query));
   const show = (state, text) => { indicator.dataset.state = state; indicator.textContent = text; };
   show('connecting', 'Connecting…');
   // Entries that arrive together are shown together, newest first.
@@ -23,7 +23,7 @@ export function goLive(log, filter, indicator, onEntries) {
       batch.push(JSON.parse(event.data));
     } catch { return; }
     timer ??= setTimeout(() => {
-      const entries = batch.sort((a, b) => (a.activityDateTime < b.activityDateTime ? 1 : -1));
+      const entries = batch.sort((a, b) => (a[dateField] < b[dateField] ? 1 : -1));
       batch = [];
       timer = null;
       onEntries(entries);

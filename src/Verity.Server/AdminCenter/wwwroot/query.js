@@ -1,4 +1,6 @@
 // The page's state lives in the URL (bookmarkable); this module turns it into the Graph request the page sends.
+import { scopeOf, filtersOf } from './logs.js';
+import { timeZoneMode } from './dom.js';
 
 export const RANGES = [
   ['24h', 'Last 24 hours', 24],
@@ -9,8 +11,11 @@ export const RANGES = [
 ];
 export const DEFAULT_RANGE = '7d';
 
+/** The time zone times are shown in: the browser's (localZoneLabel) or UTC. */
+export const timeZoneLabel = (at = new Date()) => (timeZoneMode() === 'utc' ? 'UTC' : localZoneLabel(at));
+
 /** The browser's time zone and current offset, e.g. "Europe/Berlin (UTC+01:00)". */
-export function timeZoneLabel(at = new Date()) {
+export function localZoneLabel(at = new Date()) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
   const minutes = -at.getTimezoneOffset();
   const sign = minutes >= 0 ? '+' : '-';
@@ -26,7 +31,8 @@ export const isoSeconds = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 /** Reads the state of one log from URL parameters. */
 export function readState(log, params) {
   const state = { range: params.get('range') || DEFAULT_RANGE, from: params.get('from') || '', to: params.get('to') || '',
-    sort: params.get('sort') === 'asc' ? 'asc' : 'desc', values: {}, advanced: (params.get('filter') || '').trim() };
+    sort: params.get('sort') === 'asc' ? 'asc' : 'desc', values: {}, advanced: (params.get('filter') || '').trim(),
+    tab: (log.tabs ?? []).some((t) => t.key === params.get('tab')) ? params.get('tab') : '' };
   if (!RANGES.some(([key]) => key === state.range)) state.range = DEFAULT_RANGE;
   for (const f of log.filters) {
     const v = (params.get(f.key) || '').trim();
@@ -38,7 +44,7 @@ export function readState(log, params) {
 /** URL parameters for a state: only what differs from the defaults, so links stay short. */
 export function writeState(log, state) {
   const params = new URLSearchParams();
-  if (log.key !== 'directoryAudits') params.set('log', log.key);
+  if (state.tab) params.set('tab', state.tab);
   if (state.range !== DEFAULT_RANGE) params.set('range', state.range);
   if (state.range === 'custom') {
     if (state.from) params.set('from', state.from);
@@ -52,9 +58,11 @@ export function writeState(log, state) {
   return params;
 }
 
-/** The $filter text for a state, or '' for none. Presets are relative to `now`. */
+/** The $filter text for a state, or '' for none: the tab's scope, the date range, the filters. Presets are relative to `now`. */
 export function buildFilter(log, state, now = new Date()) {
   const clauses = [];
+  const { clause: scope } = scopeOf(log, state);
+  if (scope) clauses.push(scope);
   const preset = RANGES.find(([key]) => key === state.range);
   if (preset?.[2]) {
     clauses.push(`${log.dateField} ge ${isoSeconds(new Date(now.getTime() - preset[2] * 3600 * 1000))}`);
@@ -62,7 +70,7 @@ export function buildFilter(log, state, now = new Date()) {
     if (state.from) clauses.push(`${log.dateField} ge ${state.from}`);
     if (state.to) clauses.push(`${log.dateField} le ${state.to}`);
   }
-  for (const f of log.filters) {
+  for (const f of filtersOf(log, state)) {
     if (state.values[f.key]) clauses.push(f.clause(state.values[f.key]));
   }
   // An advanced filter (raw OData, e.g. from Insights) joins as one more clause; the API validates it like any other.
@@ -72,8 +80,11 @@ export function buildFilter(log, state, now = new Date()) {
 
 /** The relative Graph URL (path and query) the page requests for a state. */
 export function graphRequest(log, state, now = new Date()) {
-  return graphUrl(log.apiPath, listParameters(log, state, now, { $top: String(log.pageSize) }));
+  return graphUrl(apiPathOf(log, state), listParameters(log, state, now, { $top: String(log.pageSize) }));
 }
+
+/** The API path the list of a state reads (v1.0, or beta for what only beta lists), without query. */
+export const apiPathOf = (log, state) => scopeOf(log, state).apiPath;
 
 /** $filter and $orderby of the list for a state (plus `extra`), so a download or a count asks exactly the same. */
 export function listParameters(log, state, now = new Date(), extra = {}) {
