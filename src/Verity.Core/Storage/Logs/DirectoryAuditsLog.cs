@@ -62,22 +62,14 @@ public static class DirectoryAuditsLog
         },
     };
 
-    public static LogEntry Entry(Guid tenantId, DirectoryAudit a) => new()
-    {
-        TenantId = tenantId,
-        Log = LogName.DirectoryAudits,
-        Id = a.Id,
-        Time = a.ActivityDateTime,
-        Json = DirectoryAuditJson.ToUtf8(a),
-        Values =
+    public static LogEntry Entry(Guid tenantId, DirectoryAudit a) => Definition.Entry(tenantId, a.Id, a.ActivityDateTime, DirectoryAuditJson.ToUtf8(a),
         [
             a.Category, a.ActivityDisplayName, DirectoryAuditJson.ResultText(a.Result), a.LoggedByService, a.OperationType, a.CorrelationId,
             a.InitiatedBy.User?.Id, a.InitiatedBy.User?.DisplayName, a.InitiatedBy.User?.UserPrincipalName,
             a.InitiatedBy.App?.AppId, a.InitiatedBy.App?.DisplayName, a.InitiatedBy.App?.ServicePrincipalId,
         ],
-        Items = [.. a.TargetResources.Select(t => new LogItem([t.Id, t.DisplayName, t.Type, t.UserPrincipalName])
+        [.. a.TargetResources.Select(t => new LogItem([t.Id, t.DisplayName, t.Type, t.UserPrincipalName])
         {
             PropertyNames = [.. t.ModifiedProperties.Select(p => p.DisplayName).Distinct(StringComparer.Ordinal)],
-        })],
-    };
+        })]);
 }

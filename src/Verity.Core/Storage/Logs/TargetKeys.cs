@@ -13,7 +13,7 @@ internal static class TargetKeys
     /// <summary>The distinct (tenant, field, value, target id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
     public static List<(Guid TenantId, short Field, string Value, string Id)> Of(LogCollection items, IEnumerable<LogEntry> entries)
     {
-        var id = IndexOf(items, items.Id);
+        var id = items.IndexOf(items.Id);
         var keyed = items.Fields.Select((field, i) => (field, i)).Where(f => IsKeyedField(f.field)).ToArray();
         return Sorted(
             from e in entries
@@ -22,18 +22,6 @@ internal static class TargetKeys
             from k in keyed
             where item.Values[k.i] is string
             select (e.TenantId, k.field.Code!.Value, (string)item.Values[k.i]!, (string)item.Values[id]!));
-    }
-
-    private static int IndexOf(LogCollection items, LogField field)
-    {
-        for (var i = 0; i < items.Fields.Count; i++)
-        {
-            if (ReferenceEquals(items.Fields[i], field))
-            {
-                return i;
-            }
-        }
-        throw new ArgumentException($"{field.Path} is not a field of {items.Path}.", nameof(field));
     }
 
     /// <summary>Key rows (of this table or the initiators'), distinct and in one order for every writer.</summary>
