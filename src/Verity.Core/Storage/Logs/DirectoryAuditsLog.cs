@@ -35,19 +35,11 @@ public static class DirectoryAuditsLog
 
     public static readonly LogDefinition Definition = new()
     {
-        Name = LogName.DirectoryAudits,
-        EntityType = "directoryAudit",
-        EntitySet = "directoryAudits",
-        Table = "directory_audits",
-        Id = Id,
-        Time = ActivityDateTime,
+        Name = LogName.DirectoryAudits, EntityType = "directoryAudit", EntitySet = "directoryAudits", Table = "directory_audits", Id = Id, Time = ActivityDateTime,
         // Stored order: the columns of directory_audits after activity_at.
         Columns = [Category, ActivityDisplayName, Result, LoggedByService, OperationType, CorrelationId, InitiatorUserId, InitiatorUserDisplayName,
             InitiatorUserPrincipalName, InitiatorAppId, InitiatorAppDisplayName, InitiatorServicePrincipalId],
-        TermsTable = "directory_audit_terms",
-        TermsTextTable = "directory_audit_terms_text",
-        KeysTable = "directory_audit_initiator_keys",
-        KeysIdColumn = "initiator_id",
+        TermsTable = "directory_audit_terms", TermsTextTable = "directory_audit_terms_text", KeysTable = "directory_audit_initiator_keys", KeysIdColumn = "initiator_id",
         Items = new LogCollection
         {
             Path = "targetResources",

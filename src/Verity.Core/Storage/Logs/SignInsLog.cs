@@ -42,19 +42,11 @@ public static class SignInsLog
 
     public static readonly LogDefinition Definition = new()
     {
-        Name = LogName.SignIns,
-        EntityType = "signIn",
-        EntitySet = "signIns",
-        Table = "sign_ins",
-        Id = Id,
-        Time = CreatedDateTime,
+        Name = LogName.SignIns, EntityType = "signIn", EntitySet = "signIns", Table = "sign_ins", Id = Id, Time = CreatedDateTime,
         Columns = [UserId, UserDisplayName, UserPrincipalName, AppId, AppDisplayName, IpAddress, ClientAppUsed, CorrelationId, ConditionalAccessStatus,
             RiskDetail, RiskLevelAggregated, RiskLevelDuringSignIn, RiskState, ResourceDisplayName, ResourceId, ErrorCode, Browser, OperatingSystem,
             City, State, CountryOrRegion, EventType],
-        TermsTable = "sign_in_terms",
-        TermsTextTable = "sign_in_terms_text",
-        KeysTable = "sign_in_keys",
-        KeysIdColumn = "key_id",
+        TermsTable = "sign_in_terms", TermsTextTable = "sign_in_terms_text", KeysTable = "sign_in_keys", KeysIdColumn = "key_id",
     };
 
     /// <summary>

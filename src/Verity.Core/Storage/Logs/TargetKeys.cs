@@ -31,21 +31,11 @@ internal static class TargetKeys
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/>.</param>
     /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, target id) pairs of a field (its LogTerms code) for some values.</param>
     /// <param name="prefixValuesAsync">Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct keyed values of a field in [low, high).</param>
-    public static async Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
-        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
-    {
-        switch (filter)
-        {
-            case AndFilter f:
-                return new AndFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
-            case OrFilter f:
-                return new OrFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
-            case AnyItemFilter f:
-                return await ExpandTargetAsync(f, idsAsync, prefixValuesAsync);
-            default:
-                return filter;
-        }
-    }
+    public static Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync) =>
+        LogFilterRewrite.UnderAndOrAsync(filter, condition => condition is AnyItemFilter target
+            ? ExpandTargetAsync(target, idsAsync, prefixValuesAsync)
+            : Task.FromResult(condition));
 
     private static async Task<LogFilter> ExpandTargetAsync(AnyItemFilter target, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
         Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
