@@ -69,6 +69,7 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
         Assert.All(new[] { badPassword, badSecret, unknownApp, unknownTenant }, r => Assert.False(r.IsSuccessStatusCode));
     }
 
+    /// <summary>Entra's "Allow public client flows" is off by default: without it the password grant is a confidential client's.</summary>
     [Fact]
     public async Task A_directory_application_is_a_confidential_client_in_the_password_grant_too()
     {
@@ -84,7 +85,7 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
         var right = await PasswordGrant(tenant.ClientSecret);
 
         Assert.Contains("AADSTS7000215", await wrong.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        Assert.Contains("AADSTS7000215", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("AADSTS7000218", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
     }
 
