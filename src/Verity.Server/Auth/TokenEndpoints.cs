@@ -269,6 +269,8 @@ internal static partial class TokenEndpoints
         context.TokenEndpoint = new Uri($"{root}/oauth2/v2.0/token");
         context.JsonWebKeySetEndpoint = new Uri($"{root}/discovery/v2.0/keys");
         context.AuthorizationEndpoint = new Uri($"{root}/oauth2/v2.0/authorize");
+        // The identity token's claims MSAL and OpenID Connect clients build their account from, as Entra lists them.
+        context.Claims.UnionWith(["tid", "oid", "name", "preferred_username", "ver", "nonce", "at_hash"]);
         context.Metadata["tenant_region_scope"] = "NA";
         context.Metadata["cloud_instance_name"] = "microsoftonline.com";
         return default;
@@ -338,7 +340,7 @@ internal static partial class TokenEndpoints
     /// </summary>
     private static ValueTask RejectExpiredRefreshToken(ValidateTokenContext context)
     {
-        if (context.Principal is { } token && token.HasTokenType(TokenTypeHints.RefreshToken)
+        if (context.Principal is { } token && token.GetTokenType() == TokenTypeIdentifiers.RefreshToken
             && token.GetExpirationDate() is { } expires && expires < context.Options.TimeProvider!.GetUtcNow())
         {
             var issued = token.GetCreationDate() ?? expires;

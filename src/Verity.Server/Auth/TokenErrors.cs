@@ -43,9 +43,10 @@ internal static partial class TokenErrors
         {
             var id = OpenIddictErrorId().Match(response.ErrorUri ?? "").Groups[1].Value;
             (response.Error, response.ErrorDescription) = Translate(id, response.Error, response.ErrorDescription ?? "");
-            response.ErrorUri = null;
             match = AadstsCode().Match(response.ErrorDescription);
         }
+        // OpenIddict's documentation link names its own error (for Verity's rejections, "the request was rejected"), not Entra's.
+        response.ErrorUri = null;
         response["error_codes"] = JsonSerializer.SerializeToElement(new[] { long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) });
         return default;
     }

@@ -24,6 +24,9 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
         Assert.Equal((string?)byId["issuer"], (string?)byDomain["issuer"]);
         Assert.EndsWith($"/{tenant.Id}/oauth2/v2.0/token", (string?)byId["token_endpoint"], StringComparison.Ordinal);
         Assert.NotNull(byId["authorization_endpoint"]);
+        Assert.Contains("refresh_token", byId["grant_types_supported"]!.AsArray().Select(g => (string?)g));
+        Assert.Contains("offline_access", byId["scopes_supported"]!.AsArray().Select(g => (string?)g));
+        Assert.Contains("preferred_username", byId["claims_supported"]!.AsArray().Select(g => (string?)g));
         Assert.Equal("RSA", (string?)keys["keys"]![0]!["kty"]);
         var token = await tenant.AppTokenAsync();
         var header = JsonNode.Parse(Decode(token.Split('.')[0]))!;
