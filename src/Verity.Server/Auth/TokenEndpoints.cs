@@ -96,7 +96,8 @@ internal static partial class TokenEndpoints
             // Before the token's entry is read, so that an expired refresh token is told apart from a revoked one.
             o.AddEventHandler<ValidateTokenContext>(b => b.UseInlineHandler(RejectExpiredRefreshToken)
                 .SetOrder(OpenIddictServerHandlers.Protection.RestoreTokenEntryProperties.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
-            o.AddEventHandler(TokenErrors.Descriptor);
+            o.AddEventHandler(TokenErrors.Wording);
+            o.AddEventHandler(TokenErrors.Codes);
             o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
                 .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
             o.AddSignInCapture();
@@ -586,6 +587,10 @@ internal static class TokenRequests
         {
             return (null, Errors.InvalidGrant, $"AADSTS9002313: The {what} was issued for another tenant.");
         }
+        // Who the refused grant was for, as the grant names them: the sign-in log records a refused refresh or code
+        // against its user, as Entra does. Replaced by the user as read now when the grant is honoured.
+        TokenEndpoints.SetSubject(http, new TokenSubject(tenantId, oid, false, grant.GetClaim("name"), grant.GetClaim("preferred_username"),
+            request.ClientId!.ToLowerInvariant(), [], []));
         if (request.IsRefreshTokenGrantType() && request.ClientId != TokenEndpoints.PublicClientId)
         {
             var issuedTo = grant.GetClaim(ClientTypeClaim);

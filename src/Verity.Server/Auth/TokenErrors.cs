@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -24,30 +25,46 @@ internal static partial class TokenErrors
     [GeneratedRegex("'([^']+)'")]
     private static partial Regex QuotedParameter();
 
-    /// <summary>After OpenIddict's own normalization of the token response (invalid_token becomes invalid_grant).</summary>
-    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
-        .UseInlineHandler(ApplyEntraShape)
+    /// <summary>
+    /// Right after OpenIddict's own normalization of the token response (invalid_token becomes invalid_grant), so that
+    /// whatever reads the response next (the sign-in log) sees Entra's wording.
+    /// </summary>
+    public static OpenIddictServerHandlerDescriptor Wording { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+        .UseInlineHandler(WordAsEntra)
         .SetOrder(OpenIddictServerHandlers.Exchange.NormalizeErrorResponse.Descriptor.Order + 1)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
-    private static ValueTask ApplyEntraShape(ApplyTokenResponseContext context)
+    /// <summary>Last, just before the JSON is written: whoever rewrote the error meanwhile, its code is the one listed.</summary>
+    public static OpenIddictServerHandlerDescriptor Codes { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+        .UseInlineHandler(ListErrorCodes)
+        .SetOrder(OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<ApplyTokenResponseContext>.Descriptor.Order - 1)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    private static ValueTask WordAsEntra(ApplyTokenResponseContext context)
     {
         var response = context.Response;
         if (string.IsNullOrEmpty(response.Error))
         {
             return default;
         }
-        var match = AadstsCode().Match(response.ErrorDescription ?? "");
-        if (!match.Success)
+        if (!AadstsCode().IsMatch(response.ErrorDescription ?? ""))
         {
             var id = OpenIddictErrorId().Match(response.ErrorUri ?? "").Groups[1].Value;
             (response.Error, response.ErrorDescription) = Translate(id, response.Error, response.ErrorDescription ?? "");
-            match = AadstsCode().Match(response.ErrorDescription);
         }
         // OpenIddict's documentation link names its own error (for Verity's rejections, "the request was rejected"), not Entra's.
         response.ErrorUri = null;
-        response["error_codes"] = JsonSerializer.SerializeToElement(new[] { long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) });
+        return default;
+    }
+
+    private static ValueTask ListErrorCodes(ApplyTokenResponseContext context)
+    {
+        if (!string.IsNullOrEmpty(context.Response.Error) && AadstsCode().Match(context.Response.ErrorDescription ?? "") is { Success: true } match)
+        {
+            context.Response["error_codes"] = JsonSerializer.SerializeToElement(new[] { long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) });
+        }
         return default;
     }
 

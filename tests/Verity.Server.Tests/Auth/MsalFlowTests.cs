@@ -155,6 +155,10 @@ public abstract partial class MsalFlowTests<THost>(THost host) : IClassFixture<T
 
         Assert.Equal("invalid_grant", refused.ErrorCode);
         Assert.StartsWith($"{code}: ", refused.Message, StringComparison.Ordinal);
+        var filter = Uri.EscapeDataString("signInEventTypes/any(t: t eq 'nonInteractiveUser') and status/errorCode ne 0");
+        var logged = Assert.Single((await ExpectAsync(await admin.GetAsync($"/beta/auditLogs/signIns?$filter={filter}", Ct), HttpStatusCode.OK))["value"]!.AsArray());
+        Assert.Equal(int.Parse(code[6..], System.Globalization.CultureInfo.InvariantCulture), (int)logged!["status"]!["errorCode"]!);
+        Assert.Equal(id, (string?)logged["userId"]);
     }
 
     [Fact]
