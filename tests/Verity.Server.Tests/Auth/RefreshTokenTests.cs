@@ -137,12 +137,12 @@ public abstract partial class RefreshTokenTests<THost>(THost host) : IClassFixtu
     }
 
     private static Task<HttpResponseMessage> RedeemAsync(TestTenant tenant, string clientId, string code, string redirectUri, string? secret = null,
-        string? origin = null)
+        string? origin = null, string verifier = Verifier)
     {
         var form = new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code", ["client_id"] = clientId, ["code"] = code, ["redirect_uri"] = redirectUri,
-            ["code_verifier"] = Verifier, ["scope"] = Scopes,
+            ["code_verifier"] = verifier, ["scope"] = Scopes,
         };
         if (secret is not null)
         {
@@ -172,6 +172,7 @@ public abstract partial class RefreshTokenTests<THost>(THost host) : IClassFixtu
         var webWith = await RedeemAsync(tenant, app, await CodeAsync(tenant, app, Web), Web, tenant.ClientSecret);
         var desktopWith = await RedeemAsync(tenant, app, await CodeAsync(tenant, app, Desktop), Desktop, tenant.ClientSecret);
         var desktopWithout = await RedeemAsync(tenant, app, await CodeAsync(tenant, app, Desktop), Desktop);
+        var wrongVerifier = await RedeemAsync(tenant, app, await CodeAsync(tenant, app, Desktop), Desktop, verifier: new string('x', 43));
         var spaSameOrigin = await RedeemAsync(tenant, app, await CodeAsync(tenant, app, Spa), Spa);
         var spaCrossOrigin = await ExpectAsync(await RedeemAsync(tenant, app, await CodeAsync(tenant, app, Spa), Spa, origin: "https://spa.example"), HttpStatusCode.OK);
         var spaRefreshSameOrigin = await RefreshAsync(tenant, (string)spaCrossOrigin["refresh_token"]!, app);
@@ -187,6 +188,7 @@ public abstract partial class RefreshTokenTests<THost>(THost host) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, webWith.StatusCode);
         await ExpectTokenErrorAsync(desktopWith, "invalid_client", 700025);
         Assert.Equal(HttpStatusCode.OK, desktopWithout.StatusCode);
+        await ExpectTokenErrorAsync(wrongVerifier, "invalid_grant", 501481);
         await ExpectTokenErrorAsync(spaSameOrigin, "invalid_request", 9002327);
         await ExpectTokenErrorAsync(spaRefreshSameOrigin, "invalid_request", 9002327);
         Assert.Equal(HttpStatusCode.OK, spaRefreshCrossOrigin.StatusCode);
