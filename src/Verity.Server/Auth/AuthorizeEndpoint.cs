@@ -4,6 +4,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using Verity.Core.Storage;
 using Verity.Server.AdminCenter;
+using Verity.Server.SignInLogs;
 using Verity.Server.DirectoryObjects;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -92,9 +93,13 @@ internal static class AuthorizeEndpoint
                     var principal = TokenEndpoints.PrincipalOf(subject, withIdentityToken: true, [.. request.GetScopes()]);
                     // When the user signed in, kept in the code and the refresh tokens redeemed from it (no destination).
                     principal.SetClaim(Claims.AuthenticationTime, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds());
+                    SignInCapture.KeepBrowser(http, principal);
                     return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
                 }
                 error = failure;
+                // A refused sign-in on the form never reaches the token endpoint: it is logged here, as Entra logs a
+                // failed interactive sign-in. (A successful one is logged when its code is redeemed.)
+                await SignInCapture.RecordFormFailureAsync(http, tenantId, request.ClientId, username, failure!);
             }
         }
         var client = string.Equals(request.ClientId, AdminCenterClientId, StringComparison.OrdinalIgnoreCase)

@@ -298,6 +298,7 @@ internal static partial class TokenEndpoints
         if (request is not null && (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType()) && http.Items[TenantKey] is Guid tenantId)
         {
             grant = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+            SignInCapture.UseBrowserOf(http, grant);
             var (redeemed, error, description) = await TokenRequests.RedeemAsync(http, tenantId, request, grant);
             if (redeemed is null)
             {
