@@ -27,7 +27,7 @@ internal sealed record LoadOptions(string[] Engines, string? Postgres, string Se
     public IReadOnlyList<string> Scenarios { get; init; } = ReadScenarioNames;
 
     private static readonly string[] ReadScenarioNames = ["first-pages", "downloads", "pull"];
-    private static readonly string[] WriteScenarioNames = ["add-group", "update-user", "token-client-credentials", "token-password", "baselines"];
+    private static readonly string[] WriteScenarioNames = ["add-group", "update-user", "token-client-credentials", "token-password", "signin-visibility", "baselines"];
 
     /// <summary>
     /// Write mode: when set, each scenario's measured window offers this many requests per second (an open loop over

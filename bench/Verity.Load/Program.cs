@@ -9,6 +9,8 @@ using Verity.Load;
 //                 --scenarios add-group,update-user,baselines picks and orders them (update-user alone: a fresh database).
 //                 --connections N spreads the open loop over N connections (default --concurrency), enough to offer
 //                 an overloaded server more requests than it can hold; 429 answers are counted apart from errors.
+//                 signin-visibility: token response → the sign-in in the list and on the live feed, under --concurrency
+//                 token requests in flight; --requests probes (row: engine | concurrency | probes | list p50/p99/max ms | live p50/p99/max ms).
 //   --mode read:  bulk-fill --entries, then first-page latency per filter family and a full skiptoken pull, beside
 //                 the same queries straight on the store.
 //   --mode index-cost: the store's append rate with every index and with each group of filter indexes dropped.
@@ -84,6 +86,7 @@ foreach (var engine in options.Engines)
                 "add-group" => await Scenarios.CreateGroupsAsync(api, server.ProcessId, engine, options),
                 "update-user" => await Scenarios.UpdateUsersAsync(api, server.ProcessId, engine, options),
                 "token-client-credentials" => await Scenarios.ClientCredentialsAsync(api, server.ProcessId, engine, options, server.ClientId, server.ClientSecret),
+                "signin-visibility" => await Visibility.SignInsAsync(api, engine, options, server.ClientId, server.ClientSecret, options.Requests),
                 _ => await Scenarios.PasswordGrantsAsync(api, server.ProcessId, engine, options),
             });
         }

@@ -172,7 +172,7 @@ public sealed class ChangeWriter : IAsyncDisposable
         Notify(changes);
     }
 
-    private void Notify(IReadOnlyList<DirectoryChange> changes) => _signal?.Notify(changes.Where(c => c.Audits.Count > 0).Select(c => c.TenantId));
+    private void Notify(IReadOnlyList<DirectoryChange> changes) => _signal?.Notify(changes.Where(c => c.ToEntries().Count > 0).Select(c => c.TenantId));
 
     private async Task CommitOneByOneAsync(List<Pending> batch)
     {

@@ -4,6 +4,8 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using Verity.Core.Storage;
 using Verity.Server.AdminCenter;
+using Verity.Server.SignInLogs;
+using Verity.Server.DirectoryObjects;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -12,7 +14,8 @@ namespace Verity.Server.Auth;
 /// <summary>
 /// <c>/{tenant}/oauth2/v2.0/authorize</c>: the authorization code flow with PKCE (OpenIddict, passthrough). GET shows
 /// a sign-in form; its POST (anti-forgery checked) verifies the password as the password grant does and sends the
-/// browser back to the client with a code. The only client is the admin center, on this server's own origin.
+/// browser back to the client with a code. Clients are the admin center (on this server's own origin) and the tenant's
+/// directory applications, at a redirect URI registered under their web, publicClient or spa platform.
 /// </summary>
 internal static class AuthorizeEndpoint
 {
@@ -23,19 +26,45 @@ internal static class AuthorizeEndpoint
     /// <summary>The admin center's callback on the origin the request came to: its one redirect URI.</summary>
     public static string CallbackOf(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}{AdminCenterCallbackPath}";
 
-    /// <summary>The client and its redirect URI, as <see cref="ClientStore"/> describes them, with Entra's errors.</summary>
-    public static ValueTask Validate(ValidateAuthorizationRequestContext context)
+    /// <summary>
+    /// The client and its redirect URI, with Entra's errors: the admin center's callback, or a redirect URI registered
+    /// for the directory application (<see cref="RedirectUris"/>), whose service principal, if any, is enabled.
+    /// </summary>
+    public static async ValueTask ValidateAsync(ValidateAuthorizationRequestContext context)
     {
-        var callback = CallbackOf(context.Transaction.GetHttpRequest()!);
-        if (!string.Equals(context.ClientId, AdminCenterClientId, StringComparison.OrdinalIgnoreCase))
+        var http = context.Transaction.GetHttpRequest()!;
+        if (string.IsNullOrEmpty(context.RedirectUri))
         {
-            context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{context.ClientId}' was not found. Only the admin center signs in here.");
+            context.Reject(Errors.InvalidRequest, "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'.");
+            return;
         }
-        else if (!string.Equals(context.RedirectUri, callback, StringComparison.Ordinal))
+        if (string.Equals(context.ClientId, AdminCenterClientId, StringComparison.OrdinalIgnoreCase))
         {
-            context.Reject(Errors.InvalidRequest, $"AADSTS50011: The redirect URI '{context.RedirectUri}' does not match the admin center's ({callback}).");
+            var callback = CallbackOf(http);
+            if (!string.Equals(context.RedirectUri, callback, StringComparison.Ordinal))
+            {
+                context.Reject(Errors.InvalidRequest, $"AADSTS50011: The redirect URI '{context.RedirectUri}' does not match the admin center's ({callback}).");
+            }
+            return;
         }
-        return default;
+        var store = http.HttpContext.RequestServices.GetRequiredService<IDirectoryStore>();
+        var ct = http.HttpContext.RequestAborted;
+        var tenantId = TokenEndpoints.TenantOf(context.Transaction);
+        var clientId = context.ClientId?.ToLowerInvariant() ?? "";
+        var app = tenantId is { } tenant ? await store.FindObjectAsync(tenant, Schemas.Application.Kind, clientId, ct) : null;
+        if (app is null)
+        {
+            context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{context.ClientId}' was not found in the directory '{tenantId}'.");
+        }
+        else if (RedirectUris.PlatformsOf(app, context.RedirectUri) == RedirectPlatforms.None)
+        {
+            context.Reject(Errors.InvalidRequest, $"AADSTS50011: The redirect URI '{context.RedirectUri}' specified in the request does not match the redirect URIs configured for the application '{context.ClientId}'. "
+                + "Make sure the redirect URI sent in the request matches one in the application's web, publicClient or spa redirectUris.");
+        }
+        else if (await store.FindObjectAsync(tenantId!.Value, Schemas.ServicePrincipal.Kind, clientId, ct) is { } sp && (bool?)sp.Data["accountEnabled"] == false)
+        {
+            context.Reject(Errors.UnauthorizedClient, $"AADSTS7000112: Application '{context.ClientId}' is disabled.");
+        }
     }
 
     public static async Task<IResult> HandleAsync(HttpContext http, IDirectoryStore store, IAntiforgery antiforgery)
@@ -60,20 +89,30 @@ internal static class AuthorizeEndpoint
                 var (user, failure) = await TokenRequests.CheckPasswordAsync(http.RequestServices, tenantId, username, http.Request.Form["password"], http.RequestAborted);
                 if (user is not null)
                 {
-                    var subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!, http.RequestAborted);
-                    var principal = TokenEndpoints.PrincipalOf(subject, withIdentityToken: true);
-                    principal.SetScopes(request.GetScopes());
+                    var subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!.ToLowerInvariant(), http.RequestAborted);
+                    var principal = TokenEndpoints.PrincipalOf(subject, withIdentityToken: true, [.. request.GetScopes()]);
+                    // When the user signed in, kept in the code and the refresh tokens redeemed from it (no destination).
+                    principal.SetClaim(Claims.AuthenticationTime, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds());
+                    SignInCapture.KeepBrowser(http, principal);
                     return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
                 }
                 error = failure;
+                // A refused sign-in on the form never reaches the token endpoint: it is logged here, as Entra logs a
+                // failed interactive sign-in. (A successful one is logged when its code is redeemed.)
+                await SignInCapture.RecordFormFailureAsync(http, tenantId, request.ClientId, username, failure!);
             }
         }
-        return SignInForm(http, antiforgery, request, tenant, username, error);
+        var client = string.Equals(request.ClientId, AdminCenterClientId, StringComparison.OrdinalIgnoreCase)
+            ? "the Verity admin center"
+            : (string?)(await store.FindObjectAsync(tenantId, Schemas.Application.Kind, request.ClientId!.ToLowerInvariant(), http.RequestAborted))?.Data["displayName"]
+              ?? request.ClientId!;
+        return SignInForm(http, antiforgery, request, tenant, client, username, error);
     }
 
     private static readonly HashSet<string> FormFields = ["username", "password", "__RequestVerificationToken"];
 
-    private static IResult SignInForm(HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, Tenant tenant, string username, string? error)
+    private static IResult SignInForm(HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, Tenant tenant, string client, string username,
+        string? error)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
         // The authorization request travels on in hidden fields, so the POST is the same request plus the credentials.
@@ -84,7 +123,7 @@ internal static class AuthorizeEndpoint
         var body = $"""
             <main class="card narrow">
             <h1>Sign in</h1>
-            <p class="muted">to the Verity admin center of <strong id="tenant-name">{HtmlPage.E(tenant.DisplayName)}</strong>
+            <p class="muted">to <span id="client-name">{HtmlPage.E(client)}</span> of <strong id="tenant-name">{HtmlPage.E(tenant.DisplayName)}</strong>
               (<span id="tenant-domain">{HtmlPage.E(tenant.DefaultDomain)}</span>)</p>
             {alert}
             <form method="post" class="stack" autocomplete="on">

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using Verity.Core.Storage;
@@ -15,9 +16,11 @@ internal sealed record OAuthClient(string ClientId, string ClientType, string? D
 /// <summary>
 /// Verity's clients for OpenIddict, read-only: the built-in public client (password grant), the admin center (a public
 /// client whose one redirect URI is its callback on the origin the request came to) and the tenant's directory
-/// applications (confidential). Verity's own handlers decide which client may use which grant (so OpenIddict's
-/// permission checks are off) and verify client secrets against the application's unexpired passwords, which
-/// OpenIddict's single stored hash cannot express (so its secret check is removed, see <see cref="TokenEndpoints"/>).
+/// applications. An application is, as in Entra, confidential when it authenticates (sends a client secret) and public
+/// otherwise; which grants and redirect URIs allow which kind is Verity's own handlers' decision (TokenRequests,
+/// AuthorizeEndpoint), so OpenIddict's permission checks are off. They also verify client secrets against the
+/// application's unexpired passwords, which OpenIddict's single stored hash cannot express (so its secret check is
+/// removed, see <see cref="TokenEndpoints"/>), and redirect URIs against its web, publicClient and spa platforms.
 /// </summary>
 internal sealed class ClientStore(IDirectoryStore directory, IHttpContextAccessor accessor) : IOpenIddictApplicationStore<OAuthClient>
 {
@@ -34,9 +37,13 @@ internal sealed class ClientStore(IDirectoryStore directory, IHttpContextAccesso
         }
         return TokenEndpoints.TenantOf(http) is { } tenant
             && await directory.FindObjectAsync(tenant, Schemas.Application.Kind, identifier.ToLowerInvariant(), ct) is { } app
-            ? new OAuthClient(identifier, ClientTypes.Confidential, (string?)app.Data["displayName"], [])
+            ? new OAuthClient(identifier, Authenticates(http) ? ClientTypes.Confidential : ClientTypes.Public, (string?)app.Data["displayName"], [])
             : null;
     }
+
+    /// <summary>Whether the request being served carries client credentials (OpenIddict's entity cache lives one request).</summary>
+    private static bool Authenticates(HttpContext http) =>
+        http.GetOpenIddictServerRequest() is { } request && (!string.IsNullOrEmpty(request.ClientSecret) || !string.IsNullOrEmpty(request.ClientAssertion));
 
     public ValueTask<OAuthClient?> FindByIdAsync(string identifier, CancellationToken ct) => FindByClientIdAsync(identifier, ct);
 

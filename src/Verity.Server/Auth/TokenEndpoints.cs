@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore;
@@ -57,16 +58,31 @@ internal static partial class TokenEndpoints
              .SetAuthorizationEndpointUris("oauth2/v2.0/authorize")
              .SetConfigurationEndpointUris("v2.0/.well-known/openid-configuration")
              .SetJsonWebKeySetEndpointUris("discovery/v2.0/keys");
-            o.AllowClientCredentialsFlow().AllowPasswordFlow().AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+            o.AllowClientCredentialsFlow().AllowPasswordFlow().AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
             // Codes and tokens have entries in Verity's store (TokenStore): a code is redeemed once, and a replayed one
             // revokes what its first redemption issued. Clients come from ClientStore; TokenRequests and
-            // AuthorizeEndpoint.Validate decide which client may use which grant and check secrets, so OpenIddict's
-            // permission lists are not used and its secret check (one stored hash per client) is removed.
+            // AuthorizeEndpoint.ValidateAsync decide which client may use which grant, check secrets and match redirect
+            // URIs with Entra's rules (a loopback URI on any port), so OpenIddict's permission lists are not used and its
+            // secret check (one stored hash per client) and exact redirect URI check are removed.
             o.IgnoreEndpointPermissions().IgnoreGrantTypePermissions().IgnoreResponseTypePermissions().IgnoreScopePermissions();
             o.RemoveEventHandler(OpenIddictServerHandlers.ValidateClientSecret.Descriptor);
+            o.RemoveEventHandler(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor);
+            // Entra lets a refresh token ask for other scopes of the resource than the sign-in did (consent permitting);
+            // Verity's delegated scopes grant nothing by themselves (roles do), so the refresh grant takes the scopes asked.
+            o.RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateGrantedScopes.Descriptor);
+            // Entra's v2.0 token endpoint takes a scope with an authorization code too (MSAL always sends one).
+            o.RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateScopeParameter.Descriptor);
             o.DisableScopeValidation();
             o.DisableAccessTokenEncryption();
             o.SetAccessTokenLifetime(TimeSpan.FromHours(1));
+            // Refresh tokens as Entra's (issued with offline_access): each redemption returns a new one with a fresh 90 days,
+            // so one unused for 90 days has expired "due to inactivity" (AADSTS700082). Entra leaves the redeemed one valid
+            // too; Verity rolls them (OpenIddict's default): a refresh token is redeemed once, and one presented again
+            // more than 30 seconds after its redemption revokes every token of its sign-in (RFC 9700 §4.14.2, refresh
+            // token rotation for public clients), since only a copy held by someone else would be. The 30 seconds let a
+            // client retry a refresh whose answer it lost, or two threads refresh at once, without signing the user out.
+            o.SetRefreshTokenLifetime(TimeSpan.FromDays(90));
+            o.SetRefreshTokenReuseLeeway(TimeSpan.FromSeconds(30));
             o.UseAspNetCore().EnableTokenEndpointPassthrough().EnableAuthorizationEndpointPassthrough().DisableTransportSecurityRequirement();
             o.AddEventHandler<ProcessRequestContext>(b => b.UseInlineHandler(MatchTenantPath)
                 .SetOrder(OpenIddictServerHandlers.InferEndpointType.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
@@ -75,8 +91,13 @@ internal static partial class TokenEndpoints
             // Before OpenIddict's own client and code checks, so that callers get Entra's AADSTS errors.
             o.AddEventHandler<ValidateTokenRequestContext>(b => b.UseInlineHandler(TokenRequests.ValidateAsync)
                 .SetOrder(OpenIddictServerHandlers.Exchange.ValidateAuthentication.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
-            o.AddEventHandler<ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(AuthorizeEndpoint.Validate)
+            o.AddEventHandler<ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(AuthorizeEndpoint.ValidateAsync)
                 .SetOrder(OpenIddictServerHandlers.Authentication.ValidateAuthentication.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
+            // Before the token's entry is read, so that an expired refresh token is told apart from a revoked one.
+            o.AddEventHandler<ValidateTokenContext>(b => b.UseInlineHandler(RejectExpiredRefreshToken)
+                .SetOrder(OpenIddictServerHandlers.Protection.RestoreTokenEntryProperties.Descriptor.Order - 1).SetType(OpenIddictServerHandlerType.Custom));
+            o.AddEventHandler(TokenErrors.Wording);
+            o.AddEventHandler(TokenErrors.Codes);
             o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(AdvertiseTenantEndpoints)
                 .SetOrder(int.MaxValue - 100).SetType(OpenIddictServerHandlerType.Custom));
             o.AddSignInCapture();
@@ -149,9 +170,9 @@ internal static partial class TokenEndpoints
     }
 
     /// <summary>
-    /// Tokens redeemed from an authorization code carry its authorization (<c>oi_au_id</c>), and a replay of the code
-    /// revokes their entries (RFC 6749 §4.1.2), so such a token needs its entry still valid. Tokens of the other grants
-    /// have no authorization and cost no lookup.
+    /// Tokens redeemed from an authorization code, and those issued with a refresh token, carry their sign-in's
+    /// authorization (<c>oi_au_id</c>), and a replayed code or refresh token revokes their entries (RFC 6749 §4.1.2,
+    /// RFC 9700 §4.14.2), so such a token needs its entry still valid. Other tokens have no authorization and cost no lookup.
     /// </summary>
     private static async Task<bool> IsRevokedAsync(HttpContext http, ClaimsPrincipal principal)
     {
@@ -165,7 +186,7 @@ internal static partial class TokenEndpoints
         return entry?.Status != Statuses.Valid;
     }
 
-    private sealed class TokenRevokedException() : SecurityTokenException("the token was revoked (its authorization code was redeemed again).");
+    private sealed class TokenRevokedException() : SecurityTokenException("the token was revoked (the authorization code or a refresh token of its sign-in was redeemed again).");
 
     /// <summary>
     /// Entra's continuous-access-evaluation answer: 401 with a claims challenge asking for a token issued from now on
@@ -249,6 +270,8 @@ internal static partial class TokenEndpoints
         context.TokenEndpoint = new Uri($"{root}/oauth2/v2.0/token");
         context.JsonWebKeySetEndpoint = new Uri($"{root}/discovery/v2.0/keys");
         context.AuthorizationEndpoint = new Uri($"{root}/oauth2/v2.0/authorize");
+        // The identity token's claims MSAL and OpenID Connect clients build their account from, as Entra lists them.
+        context.Claims.UnionWith(["tid", "oid", "name", "preferred_username", "ver", "nonce", "at_hash"]);
         context.Metadata["tenant_region_scope"] = "NA";
         context.Metadata["cloud_instance_name"] = "microsoftonline.com";
         return default;
@@ -263,46 +286,78 @@ internal static partial class TokenEndpoints
 
     /// <summary>
     /// Passthrough token endpoint: the request was validated by <see cref="TokenRequests"/>; sign in its subject. For an
-    /// authorization code the user is read again, so a disabled account or a removed role takes effect at once.
+    /// authorization code or a refresh token, the user is checked again through <see cref="PrincipalStates"/> (a
+    /// disabled, deleted or revoked account is refused with Entra's AADSTS code) and read again, so roles and names are
+    /// the current ones.
     /// </summary>
     private static async Task<IResult> IssueTokenAsync(HttpContext http)
     {
         var subject = http.Items[SubjectKey] as TokenSubject;
-        string? nonce = null;
         var request = http.GetOpenIddictServerRequest();
-        if (request?.IsAuthorizationCodeGrantType() == true && http.Items[TenantKey] is Guid tenantId)
+        ClaimsPrincipal? grant = null;
+        if (request is not null && (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType()) && http.Items[TenantKey] is Guid tenantId)
         {
-            var code = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
-            var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
-            var (user, error) = code?.GetClaim("tid") == tenantId.ToString() && code.GetClaim(Claims.Subject) is { } oid
-                ? await TokenRequests.FindEnabledUserAsync(store, tenantId, oid, http.RequestAborted)
-                : (null, "AADSTS9002313: The authorization code was issued for another tenant.");
-            if (user is null)
+            grant = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+            SignInCapture.UseBrowserOf(http, grant);
+            var (redeemed, error, description) = await TokenRequests.RedeemAsync(http, tenantId, request, grant);
+            if (redeemed is null)
             {
-                return Reject(Errors.InvalidGrant, error!);
+                return Reject(error!, description!);
             }
-            subject = await TokenRequests.SubjectOfUserAsync(store, tenantId, user, request.ClientId!, http.RequestAborted);
+            subject = redeemed;
             SetSubject(http, subject);
-            nonce = code!.GetClaim(Claims.Private.Nonce);
         }
-        if (subject is null)
+        if (request is null || subject is null)
         {
-            return Reject(Errors.UnsupportedGrantType, "Use client_credentials, password or authorization_code.");
+            return Reject(Errors.UnsupportedGrantType, "AADSTS70003: The app requested an unsupported grant type. Use client_credentials, password, authorization_code or refresh_token.");
         }
-        var principal = PrincipalOf(subject, withIdentityToken: request?.IsAuthorizationCodeGrantType() == true);
-        principal.SetClaim(Claims.Private.Nonce, nonce);
-        principal.SetScopes(request?.GetScopes() ?? []);
-        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var principal = PrincipalOf(subject, withIdentityToken: !subject.IsApp, TokenRequests.GrantedScopes(request, grant, subject));
+        principal.SetClaim(Claims.Private.Nonce, request.IsAuthorizationCodeGrantType() ? grant?.GetClaim(Claims.Private.Nonce) : null);
+        // Kept in codes and refresh tokens only (no destination): when the user signed in, and the kind of client the
+        // tokens were issued to, which a refresh must present itself as again.
+        principal.SetClaim(Claims.AuthenticationTime, long.TryParse(grant?.GetClaim(Claims.AuthenticationTime), CultureInfo.InvariantCulture, out var signedIn)
+            ? signedIn : Now(http).ToUnixTimeSeconds());
+        principal.SetClaim(TokenRequests.ClientTypeClaim, TokenRequests.ClientTypeOf(http, request, grant));
+        var properties = new AuthenticationProperties();
+        // MSAL builds its account from client_info (base64url {"uid": oid, "utid": tid}) when it asks with client_info=1.
+        if (!subject.IsApp && (string?)request["client_info"] == "1")
+        {
+            properties.Parameters["client_info"] = Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.Serialize(
+                new Dictionary<string, string> { ["uid"] = subject.ObjectId, ["utid"] = subject.TenantId.ToString() }));
+        }
+        return Results.SignIn(principal, properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static IResult Reject(string error, string description) => Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+    private static DateTimeOffset Now(HttpContext http) => http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+
+    internal static IResult Reject(string error, string description) => Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
     {
         [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
         [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
     }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
-    /// <summary>Entra's claims for a subject; with an identity token (code flow) the user's claims go into it too.</summary>
-    internal static ClaimsPrincipal PrincipalOf(TokenSubject subject, bool withIdentityToken)
+    /// <summary>
+    /// Refresh tokens live 90 days from their issue; one presented later is refused as Entra refuses it, before OpenIddict
+    /// reads its entry (which says "no longer valid" alike for expired and revoked ones).
+    /// </summary>
+    private static ValueTask RejectExpiredRefreshToken(ValidateTokenContext context)
+    {
+        if (context.Principal is { } token && token.GetTokenType() == TokenTypeIdentifiers.RefreshToken
+            && token.GetExpirationDate() is { } expires && expires < context.Options.TimeProvider!.GetUtcNow())
+        {
+            var issued = token.GetCreationDate() ?? expires;
+            context.Reject(Errors.InvalidGrant, string.Create(CultureInfo.InvariantCulture,
+                $"AADSTS700082: The refresh token has expired due to inactivity. The token was issued on {issued:yyyy-MM-ddTHH:mm:ssZ} and was inactive for {expires - issued:c}."));
+        }
+        return default;
+    }
+
+    /// <summary>
+    /// Entra's claims for a subject, with the scopes granted (<c>scp</c> for a user). With an identity token (user
+    /// sign-ins asking <c>openid</c>) the user's claims go into it too, so MSAL's account has its username
+    /// (<c>preferred_username</c>), object and tenant ids.
+    /// </summary>
+    internal static ClaimsPrincipal PrincipalOf(TokenSubject subject, bool withIdentityToken, IReadOnlyCollection<string>? scopes = null)
     {
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, "name", "roles");
         identity.SetClaim(Claims.Subject, subject.ObjectId).SetClaim("oid", subject.ObjectId).SetClaim("tid", subject.TenantId.ToString())
@@ -316,11 +371,19 @@ internal static partial class TokenEndpoints
         else
         {
             identity.SetClaim("name", subject.DisplayName).SetClaim("upn", subject.UserPrincipalName).SetClaim("preferred_username", subject.UserPrincipalName);
+            if (scopes is not null)
+            {
+                identity.SetClaim("scp", TokenRequests.DelegatedPermissions(scopes));
+            }
         }
         identity.AddClaim(ArrayClaim("wids", subject.RoleIds));
         var principal = new ClaimsPrincipal(identity);
         principal.SetResources(GraphResource);
-        principal.SetDestinations(claim => withIdentityToken && claim.Type is not ("appid" or "azp")
+        if (scopes is not null)
+        {
+            principal.SetScopes(scopes);
+        }
+        principal.SetDestinations(claim => withIdentityToken && claim.Type is not ("appid" or "azp" or "scp")
             ? [Destinations.AccessToken, Destinations.IdentityToken]
             : [Destinations.AccessToken]);
         return principal;
@@ -359,6 +422,13 @@ internal sealed record TokenSubject(Guid TenantId, string ObjectId, bool IsApp, 
 /// <summary>Checks a token request against the directory, with Entra's AADSTS errors.</summary>
 internal static class TokenRequests
 {
+    /// <summary>
+    /// In codes and refresh tokens: the kind of client they were issued to (<c>public</c>, <c>spa</c> or
+    /// <c>confidential</c>); a refresh must come from the same kind, as in Entra.
+    /// </summary>
+    public const string ClientTypeClaim = "verity_client_type";
+
+    private const string SpaRedemptionKey = "verity.spa-redemption";
 
     public static async ValueTask ValidateAsync(ValidateTokenRequestContext context)
     {
@@ -377,15 +447,22 @@ internal static class TokenRequests
             return;
         }
         var clientId = request.ClientId.ToLowerInvariant();
-        var app = await store.FindObjectAsync(tenantId, Schemas.Application.Kind, clientId, ct);
-        // A directory application is a confidential client in every grant, and its secret is checked here only (see
-        // ClientStore): against each of its passwords that has not expired.
-        if (app is not null)
+        var builtIn = clientId is TokenEndpoints.PublicClientId or AuthorizeEndpoint.AdminCenterClientId;
+        var app = builtIn ? null : await store.FindObjectAsync(tenantId, Schemas.Application.Kind, clientId, ct);
+        var hasSecret = !string.IsNullOrEmpty(request.ClientSecret);
+        if (builtIn && hasSecret)
+        {
+            context.Reject(Errors.InvalidClient, "AADSTS700025: Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+            return;
+        }
+        // A secret, when sent, is checked here only (see ClientStore): against each of the app's passwords that has not
+        // expired. Without one, the app is a public client, which only some grants allow.
+        if (app is not null && hasSecret)
         {
             var passwords = app.Secrets["passwords"]?.AsObject() ?? [];
             var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-            var valid = request.ClientSecret is { Length: > 0 } secret && passwords.Any(p =>
-                Secrets.VerifyClientSecret(secret, (string)p.Value!["hash"]!)
+            var valid = passwords.Any(p =>
+                Secrets.VerifyClientSecret(request.ClientSecret!, (string)p.Value!["hash"]!)
                 && DateTimeOffset.Parse((string)p.Value!["end"]!, System.Globalization.CultureInfo.InvariantCulture) > now);
             if (!valid)
             {
@@ -393,12 +470,23 @@ internal static class TokenRequests
                 return;
             }
         }
+        if (app is null && !builtIn && !request.IsClientCredentialsGrantType())
+        {
+            context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
+            return;
+        }
+        var secretMissing = $"AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
 
         if (request.IsClientCredentialsGrantType())
         {
             if (app is null)
             {
                 context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
+                return;
+            }
+            if (!hasSecret)
+            {
+                context.Reject(Errors.InvalidClient, secretMissing);
                 return;
             }
             var sp = await store.FindObjectAsync(tenantId, Schemas.ServicePrincipal.Kind, clientId, ct);
@@ -422,7 +510,13 @@ internal static class TokenRequests
         {
             if (app is null && clientId != TokenEndpoints.PublicClientId)
             {
-                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' was not found in the directory '{tenantId}'.");
+                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' cannot use the password grant here.");
+                return;
+            }
+            // No redirect URI tells what kind of client asks: Entra takes the app's "Allow public client flows".
+            if (app is not null && !hasSecret && !RedirectUris.AllowsPublicClientFlows(app))
+            {
+                context.Reject(Errors.InvalidClient, secretMissing + " Or set the application's isFallbackPublicClient to true to allow public client flows.");
                 return;
             }
             var (user, error) = await CheckPasswordAsync(http.RequestServices, tenantId, request.Username, request.Password, ct);
@@ -437,16 +531,165 @@ internal static class TokenRequests
 
         if (request.IsAuthorizationCodeGrantType())
         {
-            // The code itself (PKCE verifier, redirect_uri, client) is checked by OpenIddict; here only who may redeem one.
-            if (clientId != AuthorizeEndpoint.AdminCenterClientId)
+            // The code itself (PKCE verifier, redirect_uri, client) is checked by OpenIddict; here which kind of client
+            // the redirect URI makes the app: web needs its secret, publicClient and spa must not send one.
+            if (app is null)
             {
-                context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' cannot redeem authorization codes here.");
+                if (clientId != AuthorizeEndpoint.AdminCenterClientId)
+                {
+                    context.Reject(Errors.InvalidClient, $"AADSTS700016: Application with identifier '{request.ClientId}' cannot redeem authorization codes here.");
+                }
+                return;
+            }
+            var platforms = RedirectUris.PlatformsOf(app, request.RedirectUri);
+            if (platforms == RedirectPlatforms.None)
+            {
+                context.Reject(Errors.InvalidGrant, $"AADSTS50011: The redirect URI '{request.RedirectUri}' specified in the request does not match the redirect URIs configured for the application '{request.ClientId}'.");
+            }
+            else if (hasSecret && !platforms.HasFlag(RedirectPlatforms.Web))
+            {
+                context.Reject(Errors.InvalidClient, "AADSTS700025: Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+            }
+            else if (!hasSecret && (platforms & (RedirectPlatforms.PublicClient | RedirectPlatforms.Spa)) == 0)
+            {
+                context.Reject(Errors.InvalidClient, secretMissing);
+            }
+            else if (!hasSecret && !platforms.HasFlag(RedirectPlatforms.PublicClient))
+            {
+                if (!http.Request.Headers.ContainsKey("Origin"))
+                {
+                    context.Reject(Errors.InvalidRequest, "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.");
+                    return;
+                }
+                http.Items[SpaRedemptionKey] = true;
             }
             return;
         }
 
-        context.Reject(Errors.UnsupportedGrantType, "AADSTS70003: The grant type is not supported here. Use client_credentials, password or authorization_code.");
+        if (request.IsRefreshTokenGrantType())
+        {
+            // Who may redeem it (the client it was issued to, as the same kind of client) is checked once it is read.
+            return;
+        }
+
+        context.Reject(Errors.UnsupportedGrantType, "AADSTS70003: The app requested an unsupported grant type. Use client_credentials, password, authorization_code or refresh_token.");
     }
+
+    /// <summary>
+    /// The subject of an authorization code or refresh token being redeemed, when its user may still sign in: checked
+    /// through <see cref="PrincipalStates"/> as every API call is, with the errors Entra gives a refresh (a revoked
+    /// grant is AADSTS50173, a disabled account AADSTS50057, a deleted one AADSTS50034). Roles and names are read anew.
+    /// </summary>
+    public static async Task<(TokenSubject? Subject, string? Error, string? Description)> RedeemAsync(HttpContext http, Guid tenantId, OpenIddictRequest request,
+        ClaimsPrincipal? grant)
+    {
+        var what = request.IsRefreshTokenGrantType() ? "refresh token" : "authorization code";
+        if (grant?.GetClaim("tid") != tenantId.ToString() || grant.GetClaim("oid") is not { } oid)
+        {
+            return (null, Errors.InvalidGrant, $"AADSTS9002313: The {what} was issued for another tenant.");
+        }
+        // Who the refused grant was for, as the grant names them: the sign-in log records a refused refresh or code
+        // against its user, as Entra does. Replaced by the user as read now when the grant is honoured.
+        TokenEndpoints.SetSubject(http, new TokenSubject(tenantId, oid, false, grant.GetClaim("name"), grant.GetClaim("preferred_username"),
+            request.ClientId!.ToLowerInvariant(), [], []));
+        if (request.IsRefreshTokenGrantType() && request.ClientId != TokenEndpoints.PublicClientId)
+        {
+            var issuedTo = grant.GetClaim(ClientTypeClaim);
+            var hasSecret = !string.IsNullOrEmpty(request.ClientSecret);
+            if (issuedTo == "confidential" && !hasSecret)
+            {
+                return (null, Errors.InvalidClient, "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+            }
+            if (issuedTo is "public" or "spa" && hasSecret)
+            {
+                return (null, Errors.InvalidClient, "AADSTS700025: Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+            }
+            if (issuedTo == "spa" && !http.Request.Headers.ContainsKey("Origin"))
+            {
+                return (null, Errors.InvalidRequest,
+                    "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.");
+            }
+        }
+        var ct = http.RequestAborted;
+        var store = http.RequestServices.GetRequiredService<IDirectoryStore>();
+        var (_, revoked) = await http.RequestServices.GetRequiredService<PrincipalStates>().EvaluateAsync(grant, ct);
+        var user = revoked is { Code: "UserDeleted" } ? null : await store.GetObjectAsync(tenantId, oid, ct);
+        if (user is null || user.Kind != Schemas.User.Kind)
+        {
+            return (null, Errors.InvalidGrant, $"AADSTS50034: The user account {oid} does not exist in the {tenantId} directory. To sign into this application, the account must be added to the directory.");
+        }
+        if (revoked is { Code: "UserDisabled" })
+        {
+            return (null, Errors.InvalidGrant, "AADSTS50057: The user account is disabled.");
+        }
+        if (revoked is not null)
+        {
+            var issued = long.TryParse(grant.GetClaim(Claims.AuthenticationTime), out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) : "unknown";
+            return (null, Errors.InvalidGrant, "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. "
+                + $"The user might have changed or reset their password. The grant was issued on '{issued}' and the TokensValidFrom date "
+                + $"(before which tokens are not valid) for this user is '{(string?)user.Data["signInSessionsValidFromDateTime"] ?? "unknown"}'.");
+        }
+        var current = await SubjectOfUserAsync(store, tenantId, user, request.ClientId!.ToLowerInvariant(), ct);
+        // The grant's session version, not the one just read: a revocation committed since the check above still counts.
+        return (current with { SessionVersion = long.TryParse(grant.GetClaim(PrincipalStates.SessionVersionClaim), out var v) ? v : 0 }, null, null);
+    }
+
+    /// <summary>
+    /// The scopes a token is issued for: those asked (a code or refresh token redeemed without naming any keeps its sign-in's). An app gets none of
+    /// OpenID Connect's; a refresh always gets a new refresh token, as Entra returns one on every redemption.
+    /// </summary>
+    public static IReadOnlyCollection<string> GrantedScopes(OpenIddictRequest request, ClaimsPrincipal? grant, TokenSubject subject)
+    {
+        var asked = request.GetScopes();
+        IEnumerable<string> scopes = asked.IsEmpty && grant is not null ? grant.GetScopes() : asked;
+        if (subject.IsApp)
+        {
+            return [.. scopes.Where(s => s is not (Scopes.OpenId or Scopes.Profile or Scopes.Email or Scopes.OfflineAccess))];
+        }
+        return request.IsRefreshTokenGrantType() ? [.. scopes.Append(Scopes.OfflineAccess).Distinct(StringComparer.Ordinal)] : [.. scopes];
+    }
+
+    private static readonly string[] GraphPrefixes = ["https://graph.microsoft.com/", $"{TokenEndpoints.GraphResource}/"];
+
+    /// <summary>
+    /// A user token's <c>scp</c>: Microsoft Graph's delegated permissions asked for (<c>User.Read</c>, or with the
+    /// resource's prefix) and OpenID Connect's <c>openid</c>, <c>profile</c>, <c>email</c>. <c>.default</c> stands for
+    /// the app's configured permissions, which Verity has no consent for: it is <c>Directory.AccessAsUser.All</c>, what
+    /// a delegated Verity token can do (the user's own roles decide). No Graph permission at all gives
+    /// <c>User.Read</c>, as Entra does for a sign-in that asks only for OpenID Connect scopes.
+    /// </summary>
+    public static string DelegatedPermissions(IEnumerable<string> scopes)
+    {
+        var granted = new List<string>();
+        foreach (var scope in scopes)
+        {
+            if (scope is Scopes.OpenId or Scopes.Profile or Scopes.Email)
+            {
+                granted.Add(scope);
+                continue;
+            }
+            var prefix = GraphPrefixes.FirstOrDefault(p => scope.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+            var name = prefix is not null ? scope[prefix.Length..] : scope.Contains('/', StringComparison.Ordinal) || scope.Contains(':', StringComparison.Ordinal) ? null : scope;
+            if (name is null or "" || scope == Scopes.OfflineAccess)
+            {
+                continue;
+            }
+            granted.Add(name == ".default" ? "Directory.AccessAsUser.All" : name);
+        }
+        if (!granted.Any(g => g is not (Scopes.OpenId or Scopes.Profile or Scopes.Email)))
+        {
+            granted.Add("User.Read");
+        }
+        return string.Join(' ', granted.Distinct(StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The kind of client a token request comes from, kept in its codes and refresh tokens (<see cref="ClientTypeClaim"/>).</summary>
+    public static string ClientTypeOf(HttpContext http, OpenIddictRequest request, ClaimsPrincipal? grant) =>
+        request.IsRefreshTokenGrantType() && grant?.GetClaim(ClientTypeClaim) is { } issuedTo ? issuedTo
+        : !string.IsNullOrEmpty(request.ClientSecret) ? "confidential"
+        : http.Items.ContainsKey(SpaRedemptionKey) ? "spa"
+        : "public";
 
     /// <summary>
     /// The user when the password is right and the account enabled; otherwise Entra's AADSTS error. A locked name gets
@@ -490,15 +733,6 @@ internal static class TokenRequests
             });
         }
         return (user, null);
-    }
-
-    /// <summary>The user with this object id when it still exists and is enabled (redeeming a code signed in earlier).</summary>
-    public static async Task<(StoredObject? User, string? Error)> FindEnabledUserAsync(IDirectoryStore store, Guid tenantId, string objectId, CancellationToken ct)
-    {
-        var user = await store.GetObjectAsync(tenantId, objectId, ct);
-        return user is null || user.Kind != Schemas.User.Kind ? (null, "AADSTS50034: The user account does not exist in this directory.")
-            : (bool?)user.Data["accountEnabled"] == false ? (null, "AADSTS50057: The user account is disabled.")
-            : (user, null);
     }
 
     public static async Task<TokenSubject> SubjectOfUserAsync(IDirectoryStore store, Guid tenantId, StoredObject user, string clientId, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore;
 using OpenIddict.Abstractions;
@@ -61,6 +62,44 @@ internal static partial class SignInCapture
         }
     }
 
+    private const string BrowserAddressClaim = "verity_browser_ip";
+    private const string BrowserAgentClaim = "verity_browser_ua";
+    private const string BrowserKey = "verity.signin-browser";
+
+    /// <summary>
+    /// A code-flow sign-in happens in the user's browser, but is logged when the code is redeemed, often by a server (the
+    /// admin center's back channel). The code keeps the browser's address and User-Agent (claims without destination,
+    /// so in no token) for the log to record the user's, not the redeemer's.
+    /// </summary>
+    public static void KeepBrowser(HttpContext http, ClaimsPrincipal code)
+    {
+        code.SetClaim(BrowserAddressClaim, http.Connection.RemoteIpAddress?.ToString());
+        code.SetClaim(BrowserAgentClaim, SignInFactory.UserAgentOf(http));
+    }
+
+    /// <summary>At redemption: the browser the code's sign-in came from, for <see cref="SignInFactory"/>.</summary>
+    public static void UseBrowserOf(HttpContext http, ClaimsPrincipal? grant)
+    {
+        if (grant?.GetClaim(BrowserAddressClaim) is { } address)
+        {
+            http.Items[BrowserKey] = (address, grant.GetClaim(BrowserAgentClaim));
+        }
+    }
+
+    internal static (string Address, string? UserAgent)? BrowserOf(HttpContext http) => http.Items[BrowserKey] as (string, string?)?;
+
+    /// <summary>
+    /// A password refused on the authorization endpoint's sign-in form (the admin center's, or an application's code
+    /// flow): an interactive browser sign-in that failed. If it cannot be logged the form still says why it failed; the
+    /// user has no token either way.
+    /// </summary>
+    public static async Task RecordFormFailureAsync(HttpContext http, Guid tenantId, string? clientId, string username, string error)
+    {
+        var code = ErrorCodeOf(Errors.InvalidGrant, error);
+        var signIn = await SignInFactory.CreateAsync(http, tenantId, SignInEventType.InteractiveUser, clientId, subject: null, attemptedUser: username, code, error, browser: true);
+        await http.RequestServices.GetRequiredService<SignInRecorder>().RecordAsync(tenantId, signIn);
+    }
+
     /// <summary>Entra's code: from the AADSTS prefix Verity's refusals carry, else from the OAuth error OpenIddict gave.</summary>
     internal static int ErrorCodeOf(string error, string? description)
     {
@@ -120,7 +159,8 @@ internal static class SignInFactory
             upn = upn.Length > 256 ? upn[..256] : upn;
         }
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var userAgent = http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? (ua.Length > 512 ? ua[..512] : ua) : null;
+        var origin = SignInCapture.BrowserOf(http);
+        var userAgent = origin is { } b ? b.UserAgent : UserAgentOf(http);
         var correlation = http.Request.Headers["client-request-id"].ToString();
         return new SignIn
         {
@@ -131,7 +171,7 @@ internal static class SignInFactory
             UserPrincipalName = upn,
             AppId = appId,
             AppDisplayName = appName,
-            IpAddress = http.Connection.RemoteIpAddress?.ToString(),
+            IpAddress = origin?.Address ?? http.Connection.RemoteIpAddress?.ToString(),
             ClientAppUsed = kind == SignInEventType.ServicePrincipal ? null : browser ? SignInClientApps.Browser : SignInClientApps.MobileAppsAndDesktopClients,
             UserAgent = userAgent,
             CorrelationId = Guid.TryParse(correlation, out var id) ? id.ToString() : Graph.RequestIds.NewVersion7(now).ToString(),
@@ -147,6 +187,10 @@ internal static class SignInFactory
             DeviceDetail = DeviceDetail.FromUserAgent(userAgent),
         };
     }
+
+    /// <summary>The request's User-Agent, cut at 512 characters.</summary>
+    internal static string? UserAgentOf(HttpContext http) =>
+        http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? (ua.Length > 512 ? ua[..512] : ua) : null;
 
     /// <summary>What the refusal told the client, without its AADSTS prefix (Entra's additionalDetails).</summary>
     private static string? Details(string? description) =>

@@ -37,10 +37,13 @@ public sealed class SignInErrorCodesTests
     }
 
     [Fact]
-    public void A_code_without_a_known_reason_is_refused()
+    public void A_code_without_a_known_reason_still_logs_with_what_the_client_was_told()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SignInErrorCodes.Status(53003));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SignInErrorCodes.FailureReason(53003));
 
         Assert.Contains("No failureReason is known", e.Message, StringComparison.Ordinal);
+        Assert.Equal(new SignInStatus(53003, "Device is not in required device state.", "Device is not in required device state."),
+            SignInErrorCodes.Status(53003, "Device is not in required device state."));
+        Assert.Equal("Error 53003.", SignInErrorCodes.Status(53003).FailureReason);
     }
 }

@@ -179,7 +179,7 @@ internal static class LogOracle
     public static IEnumerable<object?> ValuesAt(LogDefinition log, LogEntry entry, LogField field) => field.Scope switch
     {
         LogFieldScope.Entry => [Value(log, entry, field)],
-        LogFieldScope.Item => entry.Items.Select(i => i.Values[IndexOf(log.Items!, field)]),
+        LogFieldScope.Item => entry.Items.Select(i => i.Values[log.Items!.IndexOf(field)]),
         _ => entry.Items.SelectMany(i => i.PropertyNames),
     };
 
@@ -202,7 +202,7 @@ internal static class LogOracle
     private static object? Read(LogDefinition log, LogEntry entry, LogItem? item, string? property, LogField field) => field.Scope switch
     {
         LogFieldScope.Entry => Value(log, entry, field),
-        LogFieldScope.Item => item!.Values[IndexOf(log.Items!, field)],
+        LogFieldScope.Item => item!.Values[log.Items!.IndexOf(field)],
         _ => property,
     };
 
@@ -228,17 +228,5 @@ internal static class LogOracle
             CompareOp.Lt => order < 0,
             _ => order <= 0,
         };
-    }
-
-    private static int IndexOf(LogCollection items, LogField field)
-    {
-        for (var i = 0; i < items.Fields.Count; i++)
-        {
-            if (ReferenceEquals(items.Fields[i], field))
-            {
-                return i;
-            }
-        }
-        throw new ArgumentException($"{field.Path} is not a field of {items.Path}.", nameof(field));
     }
 }

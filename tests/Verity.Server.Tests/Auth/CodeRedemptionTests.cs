@@ -65,7 +65,9 @@ public abstract partial class CodeRedemptionTests<THost>(THost host) : IClassFix
 
         Assert.NotNull(first["id_token"]);
         Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
-        Assert.Equal("invalid_grant", (string?)(await ExpectAsync(second, HttpStatusCode.BadRequest))["error"]);
+        var replay = await ExpectAsync(second, HttpStatusCode.BadRequest);
+        Assert.Equal("invalid_grant", (string?)replay["error"]);
+        Assert.StartsWith("AADSTS54005: ", (string?)replay["error_description"], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/v1.0/organization", Ct)).StatusCode);
     }
 

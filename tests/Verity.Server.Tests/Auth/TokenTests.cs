@@ -24,6 +24,9 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
         Assert.Equal((string?)byId["issuer"], (string?)byDomain["issuer"]);
         Assert.EndsWith($"/{tenant.Id}/oauth2/v2.0/token", (string?)byId["token_endpoint"], StringComparison.Ordinal);
         Assert.NotNull(byId["authorization_endpoint"]);
+        Assert.Contains("refresh_token", byId["grant_types_supported"]!.AsArray().Select(g => (string?)g));
+        Assert.Contains("offline_access", byId["scopes_supported"]!.AsArray().Select(g => (string?)g));
+        Assert.Contains("preferred_username", byId["claims_supported"]!.AsArray().Select(g => (string?)g));
         Assert.Equal("RSA", (string?)keys["keys"]![0]!["kty"]);
         var token = await tenant.AppTokenAsync();
         var header = JsonNode.Parse(Decode(token.Split('.')[0]))!;
@@ -69,6 +72,7 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
         Assert.All(new[] { badPassword, badSecret, unknownApp, unknownTenant }, r => Assert.False(r.IsSuccessStatusCode));
     }
 
+    /// <summary>Entra's "Allow public client flows" is off by default: without it the password grant is a confidential client's.</summary>
     [Fact]
     public async Task A_directory_application_is_a_confidential_client_in_the_password_grant_too()
     {
@@ -84,7 +88,7 @@ public sealed class TokenTests(SqliteHost host) : IClassFixture<SqliteHost>
         var right = await PasswordGrant(tenant.ClientSecret);
 
         Assert.Contains("AADSTS7000215", await wrong.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        Assert.Contains("AADSTS7000215", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("AADSTS7000218", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
     }
 

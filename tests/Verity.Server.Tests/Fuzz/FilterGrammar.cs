@@ -22,6 +22,15 @@ internal sealed class FilterGrammar(int seed, IReadOnlyList<string> properties)
         "$it", "$it/category", "Category", "id/x", "targetResources/id", "microsoft.graph.directoryAudit/category",
     ];
 
+    /// <summary>Paths of signIn, known and unknown (collections and complex values included).</summary>
+    public static readonly string[] SignInProperties =
+    [
+        "id", "createdDateTime", "userId", "userDisplayName", "userPrincipalName", "appId", "appDisplayName", "ipAddress", "clientAppUsed",
+        "correlationId", "conditionalAccessStatus", "riskDetail", "riskLevelAggregated", "riskState", "isInteractive", "status", "status/errorCode",
+        "status/failureReason", "deviceDetail", "deviceDetail/browser", "deviceDetail/isCompliant", "location/city", "location/geoCoordinates/latitude",
+        "signInEventTypes", "riskEventTypes_v2", "appliedConditionalAccessPolicies", "servicePrincipalId", "nope", "$it", "Status/ErrorCode",
+    ];
+
     /// <summary>Properties of users, groups, applications and service principals, known and unknown.</summary>
     public static readonly string[] DirectoryProperties =
     [

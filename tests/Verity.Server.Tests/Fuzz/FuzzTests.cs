@@ -40,13 +40,18 @@ public abstract partial class FuzzTests<THost>(THost host) : IClassFixture<THost
         {
             // Three in ten go to the directory's collections, whose $filter/$orderby go through the same OData parser.
             var directory = i % 10 is 2 or 3 or 4;
-            var query = new FilterGrammar(ItemSeed(i), directory ? FilterGrammar.DirectoryProperties : FilterGrammar.AuditProperties).NextQuery();
+            // Two in ten go to the sign-in log, through the same log engine as the audit log but its own description.
+            var signIns = i % 10 is 7 or 8;
+            var query = new FilterGrammar(ItemSeed(i), directory ? FilterGrammar.DirectoryProperties
+                : signIns ? FilterGrammar.SignInProperties : FilterGrammar.AuditProperties).NextQuery();
             var path = (i % 10) switch
             {
                 0 => "/v1.0/auditLogs/directoryAudits/$count",
                 1 => $"/v1.0/auditLogs/directoryAudits/download?format={(i % 20 == 1 ? "csv" : "json")}&",
                 2 => $"/v1.0/{collections[i / 10 % 4]}/$count",
                 3 or 4 => $"/v1.0/{collections[i / 10 % 4]}",
+                7 => i % 20 == 7 ? "/beta/auditLogs/signIns" : "/v1.0/auditLogs/signIns/$count",
+                8 => i % 20 == 8 ? $"/v1.0/auditLogs/signIns/download?format={(i % 40 == 8 ? "csv" : "json")}&" : "/v1.0/auditLogs/signIns",
                 _ => "/v1.0/auditLogs/directoryAudits",
             };
             var url = path.EndsWith('&') ? path + query : $"{path}?{query}";

@@ -70,7 +70,8 @@ public abstract class SignInCaptureTests<THost>(THost host) : IClassFixture<THos
         var failures = await SignInsAsync(admin, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'servicePrincipal')");
         var codes = failures.Select(f => (int)f["status"]!["errorCode"]!).ToList();
 
-        Assert.Equal([9002313, 700016, 7000215, 50126, 50126], codes);
+        // No client_id at all: OpenIddict's own refusal, worded as Entra's (AADSTS900144, the missing parameter).
+        Assert.Equal([900144, 700016, 7000215, 50126, 50126], codes);
         Assert.Equal(tenant.AdminId, (string?)failures[4]["userId"]);
         Assert.Equal($"nobody@{tenant.Domain}", (string?)failures[3]["userPrincipalName"]);
         Assert.Equal("", (string?)failures[3]["userId"]);

@@ -35,19 +35,11 @@ public static class DirectoryAuditsLog
 
     public static readonly LogDefinition Definition = new()
     {
-        Name = LogName.DirectoryAudits,
-        EntityType = "directoryAudit",
-        EntitySet = "directoryAudits",
-        Table = "directory_audits",
-        Id = Id,
-        Time = ActivityDateTime,
+        Name = LogName.DirectoryAudits, EntityType = "directoryAudit", EntitySet = "directoryAudits", Table = "directory_audits", Id = Id, Time = ActivityDateTime,
         // Stored order: the columns of directory_audits after activity_at.
         Columns = [Category, ActivityDisplayName, Result, LoggedByService, OperationType, CorrelationId, InitiatorUserId, InitiatorUserDisplayName,
             InitiatorUserPrincipalName, InitiatorAppId, InitiatorAppDisplayName, InitiatorServicePrincipalId],
-        TermsTable = "directory_audit_terms",
-        TermsTextTable = "directory_audit_terms_text",
-        KeysTable = "directory_audit_initiator_keys",
-        KeysIdColumn = "initiator_id",
+        TermsTable = "directory_audit_terms", TermsTextTable = "directory_audit_terms_text", KeysTable = "directory_audit_initiator_keys", KeysIdColumn = "initiator_id",
         Items = new LogCollection
         {
             Path = "targetResources",
@@ -62,22 +54,14 @@ public static class DirectoryAuditsLog
         },
     };
 
-    public static LogEntry Entry(Guid tenantId, DirectoryAudit a) => new()
-    {
-        TenantId = tenantId,
-        Log = LogName.DirectoryAudits,
-        Id = a.Id,
-        Time = a.ActivityDateTime,
-        Json = DirectoryAuditJson.ToUtf8(a),
-        Values =
+    public static LogEntry Entry(Guid tenantId, DirectoryAudit a) => Definition.Entry(tenantId, a.Id, a.ActivityDateTime, DirectoryAuditJson.ToUtf8(a),
         [
             a.Category, a.ActivityDisplayName, DirectoryAuditJson.ResultText(a.Result), a.LoggedByService, a.OperationType, a.CorrelationId,
             a.InitiatedBy.User?.Id, a.InitiatedBy.User?.DisplayName, a.InitiatedBy.User?.UserPrincipalName,
             a.InitiatedBy.App?.AppId, a.InitiatedBy.App?.DisplayName, a.InitiatedBy.App?.ServicePrincipalId,
         ],
-        Items = [.. a.TargetResources.Select(t => new LogItem([t.Id, t.DisplayName, t.Type, t.UserPrincipalName])
+        [.. a.TargetResources.Select(t => new LogItem([t.Id, t.DisplayName, t.Type, t.UserPrincipalName])
         {
             PropertyNames = [.. t.ModifiedProperties.Select(p => p.DisplayName).Distinct(StringComparer.Ordinal)],
-        })],
-    };
+        })]);
 }

@@ -26,15 +26,15 @@ internal static class EntryKeys
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/> (which leaves these fields' prefixes to this).</param>
     /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, id) pairs of a field (its <see cref="LogField.Code"/>) for some values.</param>
     /// <param name="prefixValuesAsync">Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct keyed values of a field in [low, high).</param>
-    public static async Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+    public static Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync) =>
+        LogFilterRewrite.UnderAndOrAsync(filter, condition => ExpandConditionAsync(condition, idsAsync, prefixValuesAsync));
+
+    private static async Task<LogFilter> ExpandConditionAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
         Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
     {
         switch (filter)
         {
-            case AndFilter f:
-                return new AndFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
-            case OrFilter f:
-                return new OrFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
             case CompareFilter { Op: CompareOp.Eq, Value: string value } f when IsKeyed(f.Field):
                 return await KeyedAsync(f, f.Field, [value], idsAsync);
             case InFilter f when IsKeyed(f.Field) && f.Values.Count <= ValueExpansion.MaxValues:

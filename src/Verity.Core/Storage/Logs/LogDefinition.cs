@@ -74,6 +74,25 @@ public sealed class LogCollection
     public required string PropertiesPath { get; init; }
     public required LogField PropertyName { get; init; }
     public required string PropertySetsTable { get; init; }
+
+    /// <summary>The position of one of <see cref="Fields"/> in an element's values.</summary>
+    public int IndexOf(LogField field) => LogFields.IndexOf(Fields, field, Path);
+}
+
+internal static class LogFields
+{
+    /// <summary>The position of a field (compared by reference) in a list of a log's fields.</summary>
+    public static int IndexOf(IReadOnlyList<LogField> fields, LogField field, string owner)
+    {
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (ReferenceEquals(fields[i], field))
+            {
+                return i;
+            }
+        }
+        throw new ArgumentException($"{field.Path} is not a field of {owner}.", nameof(field));
+    }
 }
 
 /// <summary>
@@ -103,16 +122,16 @@ public sealed class LogDefinition
     /// <summary>Every filterable field: id, time, the columns, the collection's fields and its property name.</summary>
     public IEnumerable<LogField> Fields => [Id, Time, .. Columns, .. Items?.Fields ?? [], .. Items is null ? [] : new[] { Items.PropertyName }];
 
-    public int IndexOf(LogField column)
+    public int IndexOf(LogField column) => LogFields.IndexOf(Columns, column, EntitySet);
+
+    /// <summary>An entry of this log: its exact JSON and its values for <see cref="Columns"/> (and its collection's elements).</summary>
+    public LogEntry Entry(Guid tenantId, string id, DateTimeOffset time, byte[] json, object?[] values, IReadOnlyList<LogItem>? items = null)
     {
-        for (var i = 0; i < Columns.Count; i++)
+        if (values.Length != Columns.Count)
         {
-            if (ReferenceEquals(Columns[i], column))
-            {
-                return i;
-            }
+            throw new ArgumentException($"{EntitySet} has {Columns.Count} promoted columns; {values.Length} values were given.", nameof(values));
         }
-        throw new ArgumentException($"{column.Path} is not a promoted column of {EntitySet}.", nameof(column));
+        return new LogEntry { TenantId = tenantId, Log = Name, Id = id, Time = time, Json = json, Values = values, Items = items ?? [] };
     }
 
     /// <summary>The entry field at an OData path, or null.</summary>

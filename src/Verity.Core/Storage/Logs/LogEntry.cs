@@ -67,18 +67,6 @@ public sealed record LogItem(IReadOnlyList<object?> Values)
 
     /// <summary>The key of <see cref="PropertyNames"/> as a set (<see cref="PropertySets"/>); null when there are none.</summary>
     public long? PropertySet { get; private init; }
-
-    public string? Text(LogCollection collection, LogField field)
-    {
-        for (var i = 0; i < collection.Fields.Count; i++)
-        {
-            if (ReferenceEquals(collection.Fields[i], field))
-            {
-                return (string?)Values[i];
-            }
-        }
-        throw new ArgumentException($"{field.Path} is not a field of {collection.Path}.", nameof(field));
-    }
 }
 
 /// <summary>An entry as read back: its commit-order sequence number and the exact bytes that were stored.</summary>

@@ -39,3 +39,14 @@ public sealed record AnyPropertyFilter(LogFilter Inner) : LogFilter;
 /// the stores' rewrite of <see cref="AnyPropertyFilter"/> produces it.
 /// </summary>
 public sealed record PropertySetFilter(IReadOnlyList<long> Keys) : LogFilter;
+
+internal static class LogFilterRewrite
+{
+    /// <summary>Rewrites each condition that ands and ors combine (nots and lambdas are conditions here), keeping the combination.</summary>
+    public static async Task<LogFilter> UnderAndOrAsync(LogFilter filter, Func<LogFilter, Task<LogFilter>> condition) => filter switch
+    {
+        AndFilter f => new AndFilter(await UnderAndOrAsync(f.Left, condition), await UnderAndOrAsync(f.Right, condition)),
+        OrFilter f => new OrFilter(await UnderAndOrAsync(f.Left, condition), await UnderAndOrAsync(f.Right, condition)),
+        _ => await condition(filter),
+    };
+}

@@ -42,41 +42,25 @@ public static class SignInsLog
 
     public static readonly LogDefinition Definition = new()
     {
-        Name = LogName.SignIns,
-        EntityType = "signIn",
-        EntitySet = "signIns",
-        Table = "sign_ins",
-        Id = Id,
-        Time = CreatedDateTime,
+        Name = LogName.SignIns, EntityType = "signIn", EntitySet = "signIns", Table = "sign_ins", Id = Id, Time = CreatedDateTime,
         Columns = [UserId, UserDisplayName, UserPrincipalName, AppId, AppDisplayName, IpAddress, ClientAppUsed, CorrelationId, ConditionalAccessStatus,
             RiskDetail, RiskLevelAggregated, RiskLevelDuringSignIn, RiskState, ResourceDisplayName, ResourceId, ErrorCode, Browser, OperatingSystem,
             City, State, CountryOrRegion, EventType],
-        TermsTable = "sign_in_terms",
-        TermsTextTable = "sign_in_terms_text",
-        KeysTable = "sign_in_keys",
-        KeysIdColumn = "key_id",
+        TermsTable = "sign_in_terms", TermsTextTable = "sign_in_terms_text", KeysTable = "sign_in_keys", KeysIdColumn = "key_id",
     };
 
     /// <summary>
     /// A sign-in as stored: the JSON carries the v1.0 properties and beta's <c>signInEventTypes</c> (both versions
     /// serve the same bytes; v1.0 clients keep the extra property as additional data).
     /// </summary>
-    public static LogEntry Entry(Guid tenantId, SignIn s) => new()
-    {
-        TenantId = tenantId,
-        Log = LogName.SignIns,
-        Id = s.Id,
-        Time = s.CreatedDateTime,
-        Json = SignInJson.ToUtf8Beta(s),
-        Values =
+    public static LogEntry Entry(Guid tenantId, SignIn s) => Definition.Entry(tenantId, s.Id, s.CreatedDateTime, SignInJson.ToUtf8Beta(s),
         [
             Empty(s.UserId), s.UserDisplayName, s.UserPrincipalName, s.AppId, s.AppDisplayName, s.IpAddress, s.ClientAppUsed, s.CorrelationId,
             SignInJson.Text(s.ConditionalAccessStatus), SignInJson.Text(s.RiskDetail), SignInJson.Text(s.RiskLevelAggregated),
             SignInJson.Text(s.RiskLevelDuringSignIn), SignInJson.Text(s.RiskState), s.ResourceDisplayName, s.ResourceId, (long)s.Status.ErrorCode,
             s.DeviceDetail.Browser, s.DeviceDetail.OperatingSystem, s.Location.City, s.Location.State, s.Location.CountryOrRegion,
             SignInJson.Text(s.SignInEventTypes.Count > 0 ? s.SignInEventTypes[0] : SignInEventType.InteractiveUser),
-        ],
-    };
+        ]);
 
     /// <summary>A service principal's sign-in carries userId "" (not null in the CSDL); the index holds it as no user.</summary>
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;

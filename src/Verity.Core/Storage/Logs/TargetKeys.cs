@@ -13,7 +13,7 @@ internal static class TargetKeys
     /// <summary>The distinct (tenant, field, value, target id) keys of some entries, sorted, so concurrent writers add shared ones in the same order.</summary>
     public static List<(Guid TenantId, short Field, string Value, string Id)> Of(LogCollection items, IEnumerable<LogEntry> entries)
     {
-        var id = IndexOf(items, items.Id);
+        var id = items.IndexOf(items.Id);
         var keyed = items.Fields.Select((field, i) => (field, i)).Where(f => IsKeyedField(f.field)).ToArray();
         return Sorted(
             from e in entries
@@ -24,18 +24,6 @@ internal static class TargetKeys
             select (e.TenantId, k.field.Code!.Value, (string)item.Values[k.i]!, (string)item.Values[id]!));
     }
 
-    private static int IndexOf(LogCollection items, LogField field)
-    {
-        for (var i = 0; i < items.Fields.Count; i++)
-        {
-            if (ReferenceEquals(items.Fields[i], field))
-            {
-                return i;
-            }
-        }
-        throw new ArgumentException($"{field.Path} is not a field of {items.Path}.", nameof(field));
-    }
-
     /// <summary>Key rows (of this table or the initiators'), distinct and in one order for every writer.</summary>
     internal static List<(Guid TenantId, short Field, string Value, string Id)> Sorted(IEnumerable<(Guid TenantId, short Field, string Value, string Id)> keys) =>
         [.. keys.Distinct().OrderBy(k => k.TenantId).ThenBy(k => k.Field).ThenBy(k => k.Value, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal)];
@@ -43,21 +31,11 @@ internal static class TargetKeys
     /// <param name="filter">The filter, after <see cref="ValueExpansion"/>.</param>
     /// <param name="idsAsync">Up to <see cref="FilterSql.MaxArms"/> (value, target id) pairs of a field (its LogTerms code) for some values.</param>
     /// <param name="prefixValuesAsync">Up to <see cref="ValueExpansion.MaxValues"/> + 1 distinct keyed values of a field in [low, high).</param>
-    public static async Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
-        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)
-    {
-        switch (filter)
-        {
-            case AndFilter f:
-                return new AndFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
-            case OrFilter f:
-                return new OrFilter(await ExpandAsync(f.Left, idsAsync, prefixValuesAsync), await ExpandAsync(f.Right, idsAsync, prefixValuesAsync));
-            case AnyItemFilter f:
-                return await ExpandTargetAsync(f, idsAsync, prefixValuesAsync);
-            default:
-                return filter;
-        }
-    }
+    public static Task<LogFilter> ExpandAsync(LogFilter filter, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
+        Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync) =>
+        LogFilterRewrite.UnderAndOrAsync(filter, condition => condition is AnyItemFilter target
+            ? ExpandTargetAsync(target, idsAsync, prefixValuesAsync)
+            : Task.FromResult(condition));
 
     private static async Task<LogFilter> ExpandTargetAsync(AnyItemFilter target, Func<short, IReadOnlyList<string>, Task<IReadOnlyList<(string Value, string Id)>>> idsAsync,
         Func<short, string, string, Task<IReadOnlyList<string>>> prefixValuesAsync)

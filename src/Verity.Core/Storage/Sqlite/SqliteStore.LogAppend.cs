@@ -122,7 +122,7 @@ public sealed partial class SqliteStore
         }
         var row = statements.Item!;
         var key = statements.ItemKey!;
-        var id = IndexOfField(items, items.Id);
+        var id = items.IndexOf(items.Id);
         for (var o = 0; o < e.Items.Count; o++)
         {
             var item = e.Items[o];
@@ -199,16 +199,4 @@ public sealed partial class SqliteStore
     private static string ItemInsertSql(LogCollection items) =>
         $"insert into {items.Table} (tenant_id, seq, ordinal, {string.Join(", ", items.Fields.Select(f => f.Column))}, property_set) values " +
         $"(@t, @seq, @ord, {string.Join(", ", items.Fields.Select((_, i) => $"@c{i}"))}, @set)";
-
-    private static int IndexOfField(LogCollection items, LogField field)
-    {
-        for (var i = 0; i < items.Fields.Count; i++)
-        {
-            if (ReferenceEquals(items.Fields[i], field))
-            {
-                return i;
-            }
-        }
-        throw new ArgumentException($"{field.Path} is not a field of {items.Path}.", nameof(field));
-    }
 }
