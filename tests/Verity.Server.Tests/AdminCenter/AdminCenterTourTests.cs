@@ -90,10 +90,13 @@ public sealed class AdminCenterTourTests(DemoHost host, Chromium chromium) : ICl
         var ct = TestContext.Current.CancellationToken;
         // A morning's sign-ins: the administrator, users mistyping passwords (one until locked out), a name that does not
         // exist, one application with its secret and one with a wrong one.
-        using var anonymous = host.NewClient();
-        anonymous.DefaultRequestHeaders.UserAgent.ParseAdd(SignInRequests.Edge);
-        var token = await anonymous.PostAsync("/verity.local/oauth2/v2.0/token", new FormUrlEncodedContent(SignInRequests.Password("admin@verity.local", DemoHost.AdminPassword)), ct);
-        using var api = host.NewClient((string)(await TestTenant.ExpectAsync(token, HttpStatusCode.OK))["access_token"]!);
+        var form = SignInRequests.Password("admin@verity.local", DemoHost.AdminPassword);
+        form["scope"] += " offline_access";
+        var (status, token) = await SignInRequests.TokenResponseAsync(host, "verity.local", form, SignInRequests.Edge);
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var api = host.NewClient((string)token["access_token"]!);
+        var refresh = await SignInRequests.RefreshAsync(host, "verity.local", (string)token["refresh_token"]!, SignInRequests.Edge);
+        await SignInRequests.RefreshAsync(host, "verity.local", refresh, SignInRequests.Edge);
         var users = (await TestTenant.ExpectAsync(await api.GetAsync("/v1.0/users?$top=10", ct), HttpStatusCode.OK))["value"]!.AsArray()
             .Select(u => (string)u!["userPrincipalName"]!).Where(u => !u.StartsWith("admin@", StringComparison.Ordinal)).ToList();
         await SignInRequests.TokenAsync(host, "verity.local", SignInRequests.Password(users[0], "Summer2025!"), SignInRequests.Firefox);
@@ -130,6 +133,10 @@ public sealed class AdminCenterTourTests(DemoHost host, Chromium chromium) : ICl
         Assert.True(pageWidth <= 390, $"The sign-in blade is {pageWidth}px wide in a 390px window.");
         await Screenshots.TakeAsync(page, "sign-in-log-narrow");
         await page.SetViewportSizeAsync(1280, 800);
+
+        await page.Locator("#tab-nonInteractive").ClickAsync();
+        await WaitForRowsAsync(page);
+        Assert.Equal(2, (await RowIdsAsync(page)).Length);
 
         await page.Locator("#tab-servicePrincipal").ClickAsync();
         await WaitForRowsAsync(page);
