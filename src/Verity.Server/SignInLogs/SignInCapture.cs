@@ -157,6 +157,13 @@ internal static class SignInFactory
             var user = upn.Length > 256 ? null : await store.FindObjectAsync(tenantId, Schemas.User.Kind, upn, ct);
             (userId, userName) = (user?.Id, (string?)user?.Data["displayName"]);
             upn = upn.Length > 256 ? upn[..256] : upn;
+            if (user is null && errorCode == SignInErrorCodes.InvalidUserNameOrPassword)
+            {
+                // The client is told 50126 whether or not the name exists, so it cannot learn which do; the log, read
+                // by administrators, records what Entra's records: the account does not exist.
+                errorCode = SignInErrorCodes.UserAccountNotFound;
+                description = "The client was told AADSTS50126 (invalid username or password), so that it cannot learn which user names exist.";
+            }
         }
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var origin = SignInCapture.BrowserOf(http);

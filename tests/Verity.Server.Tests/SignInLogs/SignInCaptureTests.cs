@@ -57,29 +57,58 @@ public abstract class SignInCaptureTests<THost>(THost host) : IClassFixture<THos
     public async Task Each_refusal_is_logged_with_Entras_error_code_and_no_secret()
     {
         var tenant = await host.NewTenantAsync();
+        using var admin = await tenant.AdminAsync();
+        var disabled = await tenant.CreateUserAsync(admin, "gone", "Gone-Password-1!");
+        await ExpectAsync(await admin.PatchAsync($"/v1.0/users/{disabled["id"]}", Json("""{"accountEnabled":false}"""), Ct), HttpStatusCode.NoContent);
+        await tenant.CreateUserAsync(admin, "locky", "Locky-Password-1!");
         const string WrongPassword = "Wrong-Password-7f3a";
         const string WrongSecret = "Wrong-Secret-9c2e";
         var unknownApp = Guid.NewGuid().ToString();
-        await tenant.RequestTokenAsync(Form(("grant_type", "password"), ("client_id", PublicClientId), ("username", tenant.AdminUpn), ("password", WrongPassword)));
-        await tenant.RequestTokenAsync(Form(("grant_type", "password"), ("client_id", PublicClientId), ("username", $"nobody@{tenant.Domain}"), ("password", WrongPassword)));
-        await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials"), ("client_id", tenant.ClientId), ("client_secret", WrongSecret)));
-        await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials"), ("client_id", unknownApp), ("client_secret", WrongSecret)));
-        await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials")));
-        using var admin = await tenant.AdminAsync();
+        Task<HttpResponseMessage> Password(string user, string password) =>
+            tenant.RequestTokenAsync(Form(("grant_type", "password"), ("client_id", PublicClientId), ("username", user), ("password", password)));
 
+        var answers = new List<HttpResponseMessage>
+        {
+            await Password(tenant.AdminUpn, WrongPassword),
+            await Password($"nobody@{tenant.Domain}", WrongPassword),
+            await Password($"gone@{tenant.Domain}", "Gone-Password-1!"),
+            await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials"), ("client_id", tenant.ClientId), ("client_secret", WrongSecret))),
+            await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials"), ("client_id", unknownApp), ("client_secret", WrongSecret))),
+            await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials"))),
+        };
+        using (var raw = host.NewClient())
+        {
+            answers.Add(await raw.PostAsync($"/{tenant.Id}/oauth2/v2.0/token", Json("""{"grant_type":"client_credentials"}"""), Ct));
+        }
+        for (var i = 0; i < 10; i++)
+        {
+            answers.Add(await Password($"locky@{tenant.Domain}", $"{WrongPassword}{i}"));
+        }
+        var locked = await Password($"locky@{tenant.Domain}", "Locky-Password-1!");
+        var unknownTenant = await tenant.RequestTokenAsync(Form(("grant_type", "client_credentials"), ("client_id", tenant.ClientId), ("client_secret", tenant.ClientSecret)),
+            Guid.NewGuid().ToString());
+
+        Assert.All(answers, a => Assert.False(a.IsSuccessStatusCode));
+        Assert.Contains("AADSTS50126", await answers[1].Content.ReadAsStringAsync(Ct), StringComparison.Ordinal); // the client cannot tell
+        Assert.Contains("AADSTS50053", await locked.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("AADSTS90002", await unknownTenant.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         var failures = await SignInsAsync(admin, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'servicePrincipal')");
-        var codes = failures.Select(f => (int)f["status"]!["errorCode"]!).ToList();
+        var codes = failures.Select(f => (int)f["status"]!["errorCode"]!).Reverse().ToList();
 
-        // No client_id at all: OpenIddict's own refusal, worded as Entra's (AADSTS900144, the missing parameter).
-        Assert.Equal([900144, 700016, 7000215, 50126, 50126], codes);
-        Assert.Equal(tenant.AdminId, (string?)failures[4]["userId"]);
-        Assert.Equal($"nobody@{tenant.Domain}", (string?)failures[3]["userPrincipalName"]);
-        Assert.Equal("", (string?)failures[3]["userId"]);
-        Assert.Equal(unknownApp, (string?)failures[1]["appId"]);
-        Assert.Equal("Error validating credentials due to invalid username or password.", (string?)failures[4]["status"]!["failureReason"]);
-        var raw = string.Join("\n", failures.Select(f => f.ToJsonString()));
-        Assert.DoesNotContain(WrongPassword, raw, StringComparison.Ordinal);
-        Assert.DoesNotContain(WrongSecret, raw, StringComparison.Ordinal);
+        Assert.Equal([50126, 50034, 50057, 7000215, 700016, 900144, 9002313, .. Enumerable.Repeat(50126, 10), 50053], codes);
+        var oldest = Enumerable.Reverse(failures).ToList();
+        Assert.Equal(tenant.AdminId, (string?)oldest[0]["userId"]);
+        Assert.Equal("Error validating credentials due to invalid username or password.", (string?)oldest[0]["status"]!["failureReason"]);
+        Assert.Equal($"nobody@{tenant.Domain}", (string?)oldest[1]["userPrincipalName"]);
+        Assert.Equal("", (string?)oldest[1]["userId"]);
+        Assert.Equal("The user account does not exist in this directory.", (string?)oldest[1]["status"]!["failureReason"]);
+        Assert.Equal((string?)disabled["id"], (string?)oldest[2]["userId"]);
+        Assert.Equal(unknownApp, (string?)oldest[4]["appId"]);
+        Assert.Equal($"locky@{tenant.Domain}", (string?)oldest[^1]["userPrincipalName"]);
+        var logged = string.Join("\n", failures.Select(f => f.ToJsonString()));
+        Assert.DoesNotContain(WrongPassword, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(WrongSecret, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("Locky-Password-1!", logged, StringComparison.Ordinal);
     }
 
     [Fact]
